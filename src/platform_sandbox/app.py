@@ -1,0 +1,46 @@
+"""The sandbox ASGI app: every platform mounted under its real host names as path prefixes."""
+
+from __future__ import annotations
+
+import importlib
+from pathlib import Path
+
+from fastapi import FastAPI
+
+from platform_sandbox.clock import Clock
+from platform_sandbox.platform import Platform, SandboxContext
+from platform_sandbox.store import Store
+
+PLATFORM_MODULES = ("platform_sandbox.x", "platform_sandbox.linkedin", "platform_sandbox.meta")
+
+
+def load_platforms() -> list[Platform]:
+    platforms: list[Platform] = []
+    for name in PLATFORM_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:  # a platform still being built
+            if exc.name != name:
+                raise
+            continue
+        platforms.append(module.PLATFORM)
+    return platforms
+
+
+def create_app(data_dir: Path, seed: int = 42) -> FastAPI:
+    store = Store(data_dir / "sandbox.sqlite3")
+    store.create_all()
+    ctx = SandboxContext(store=store, clock=Clock(store), seed=seed)
+    platforms = load_platforms()
+    app = FastAPI(title="Growth Manager platform sandbox", docs_url="/_sandbox/docs")
+    app.state.sandbox = ctx
+    app.state.platforms = platforms
+    with store.session() as session:
+        if not store.get_setting(session, "seeded"):
+            for platform in platforms:
+                platform.seed(session, ctx)
+            store.set_setting(session, "seeded", True)
+    for platform in platforms:
+        for prefix, router in platform.routers.items():
+            app.include_router(router, prefix=f"/{prefix}")
+    return app

@@ -1,0 +1,53 @@
+"""What every emulated platform plugs into the sandbox app.
+
+A platform module (``x``, ``linkedin``, ``meta``) exposes ``PLATFORM: Platform``. The app mounts
+its routers under each of its host prefixes, the control plane calls ``seed`` after a reset and
+``accounts`` for the ground-truth listing, and fault injection uses ``error_response`` to answer
+with the platform's real error body for a given HTTP status.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from sqlalchemy.orm import Session
+
+from platform_sandbox.clock import Clock
+from platform_sandbox.store import Store
+
+
+@dataclass
+class SandboxContext:
+    """Shared by every request handler via ``request.app.state.sandbox``."""
+
+    store: Store
+    clock: Clock
+    seed: int
+    # Rate-limit overrides and other knobs set through the control plane: platform -> key -> value.
+    overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+
+def context(request: Request) -> SandboxContext:
+    ctx: SandboxContext = request.app.state.sandbox
+    return ctx
+
+
+class ErrorResponder(Protocol):
+    def __call__(self, status: int, message: str | None = None) -> Response: ...
+
+
+@dataclass
+class Platform:
+    name: str  # "x", "linkedin", "meta"
+    # host prefix (e.g. "api.x.com") -> router mounted under "/{prefix}"
+    routers: dict[str, APIRouter]
+    # Seeds the platform's simulated accounts, the default demo app and their history.
+    seed: Callable[[Session, SandboxContext], None]
+    # Ground truth: every simulated account with its hidden best posting window.
+    accounts: Callable[[Session, SandboxContext], list[dict[str, Any]]]
+    # The platform's real error body for a status (used by fault injection).
+    error_response: ErrorResponder
