@@ -1,0 +1,3 @@
+from growth_manager.cli import main
+
+main()

@@ -1,0 +1,107 @@
+"""``create_app()``: routers, middleware, error handlers, static files and lifespan."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from asgi_correlation_id import CorrelationIdMiddleware
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from growth_manager import __version__
+from growth_manager.config import Settings, get_settings
+from growth_manager.db import Database
+from growth_manager.errors import install_error_handlers
+from growth_manager.logging import configure_logging
+from growth_manager.observability import (
+    BodySizeLimitMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+    meter_provider,
+)
+from growth_manager.web.templating import STATIC_DIR
+
+# Each feature module exposes ``router``; API routers carry their own /api/v1 prefix.
+ROUTER_MODULES = [
+    "growth_manager.system",
+    "growth_manager.auth.endpoints",
+    "growth_manager.business.endpoints",
+    "growth_manager.content.endpoints",
+    "growth_manager.accounts.endpoints",
+    "growth_manager.worker.endpoints",
+    "growth_manager.web.pages",
+    "growth_manager.auth.pages",
+    "growth_manager.business.pages",
+    "growth_manager.content.pages",
+    "growth_manager.accounts.pages",
+]
+
+API_DESCRIPTION = """
+The Growth Manager REST API. Everything the dashboard does, this API does too.
+
+Authenticate with a bearer token: `POST /api/v1/auth/token` with your email and password returns
+one; send it as `Authorization: Bearer <token>`. Errors always have the shape
+`{"type": "...", "detail": "..."}`; validation errors (422) name the field and the reason.
+"""
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, settings.log_json)
+    database = Database(settings)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        database.dispose()
+
+    app = FastAPI(
+        title="Growth Manager",
+        version=__version__,
+        description=API_DESCRIPTION,
+        lifespan=lifespan,
+        docs_url="/docs",
+        telemetry={
+            "meter_provider": meter_provider(),
+            "tracing": False,
+            "logs": False,
+            "exclude": lambda scope: scope.get("path", "").startswith(("/metrics", "/static")),
+        },
+    )
+    app.state.settings = settings
+    app.state.database = database
+    install_error_handlers(app)
+
+    # The last middleware added is the outermost. CorrelationIdMiddleware must wrap the
+    # middleware that binds the id to the log context, or the id is not set yet (stack.md E10).
+    app.add_middleware(
+        BodySizeLimitMiddleware,
+        max_json_bytes=settings.max_request_body_kb * 1024,
+        max_upload_bytes=max(settings.max_upload_mb_image, settings.max_upload_mb_video)
+        * 1024
+        * 1024
+        + 64 * 1024,
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.resolved_secret_key(),
+        session_cookie="gm_session",
+        max_age=settings.session_max_age_days * 86400,
+        same_site="lax",
+        https_only=settings.environment == "production",
+    )
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(RequestContextMiddleware)
+    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+
+    for module_name in ROUTER_MODULES:
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

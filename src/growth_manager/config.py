@@ -1,0 +1,149 @@
+"""Settings, read once per process from ``GROWTH_*`` environment variables and ``.env``.
+
+The defaults need nothing: an SQLite database and a separate SQLite broker file under the data
+directory, and secrets generated on first run and kept there. Setting ``GROWTH_DATABASE_URL`` to
+``postgresql+psycopg://…`` and ``GROWTH_BROKER_URL`` to ``redis://…`` switches to PostgreSQL and
+Redis with no other change.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import secrets
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import structlog
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+log = structlog.get_logger(__name__)
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GROWTH_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    data_dir: Path = Field(
+        default=Path("data"),
+        description="Where the SQLite files, generated secrets and uploaded media live.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL. Default: sqlite:///<data_dir>/growth.sqlite3. "
+        "PostgreSQL: postgresql+psycopg://user:pass@host/db",
+    )
+    broker_url: str | None = Field(
+        default=None,
+        description="Celery broker. Default: sqla+sqlite:///<data_dir>/broker.sqlite3. "
+        "Distributed: redis://host:6379/0 (or amqp://…)",
+    )
+    redis_url: str | None = Field(
+        default=None,
+        description="Optional Redis for OAuth state and rate-limit storage when distributed.",
+    )
+    secret_key: SecretStr | None = Field(
+        default=None,
+        description="Signs sessions and API tokens. Default: generated into <data_dir>/secret_key.",
+    )
+    token_encryption_keys: list[SecretStr] = Field(
+        default_factory=list,
+        description="Fernet keys for tokens at rest, newest first (comma-separated in the "
+        "environment). Default: one generated into <data_dir>/token_keys.",
+    )
+    public_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="The URL people and OAuth redirects use to reach the web process.",
+    )
+    host: str = Field(default="127.0.0.1", description="Address the web process binds.")
+    port: int = Field(default=8000, description="Port the web process binds.")
+    environment: Literal["development", "production", "test"] = Field(
+        default="development", description="production turns on Secure cookies."
+    )
+    log_level: str = Field(default="INFO", description="Root log level.")
+    log_json: bool = Field(default=True, description="JSON logs (false: human console logs).")
+    sentry_dsn: SecretStr | None = Field(default=None, description="Optional Sentry DSN.")
+    rate_limit_storage: str | None = Field(
+        default=None,
+        description="slowapi storage URI. Default memory:// (or redis_url when set).",
+    )
+    login_rate_limit: str = Field(
+        default="10/minute", description="Limit on login and token endpoints per client address."
+    )
+    session_max_age_days: int = Field(default=14, description="Dashboard session lifetime.")
+    api_token_days: int = Field(default=30, description="Lifetime of API bearer tokens.")
+    max_upload_mb_image: int = Field(default=8, description="Largest accepted image upload.")
+    max_upload_mb_video: int = Field(default=200, description="Largest accepted video upload.")
+    max_request_body_kb: int = Field(
+        default=1024, description="Largest JSON body accepted by the API (uploads excepted)."
+    )
+    worker_concurrency: int = Field(default=2, description="Celery worker processes.")
+    sandbox_port: int = Field(default=8100, description="Port of the platform sandbox.")
+
+    @field_validator("token_encryption_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    # Derived values -------------------------------------------------------------------------
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir.resolve() / 'growth.sqlite3'}"
+
+    @property
+    def effective_broker_url(self) -> str:
+        return self.broker_url or f"sqla+sqlite:///{self.data_dir.resolve() / 'broker.sqlite3'}"
+
+    @property
+    def effective_rate_limit_storage(self) -> str:
+        if self.rate_limit_storage:
+            return self.rate_limit_storage
+        return self.redis_url or "memory://"
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.effective_database_url.startswith("sqlite")
+
+    def resolved_secret_key(self) -> str:
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return _load_or_create(self.data_dir / "secret_key", lambda: secrets.token_urlsafe(48))
+
+    def resolved_token_keys(self) -> list[str]:
+        if self.token_encryption_keys:
+            return [key.get_secret_value() for key in self.token_encryption_keys]
+        key = _load_or_create(
+            self.data_dir / "token_keys",
+            lambda: base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        )
+        return [line for line in key.splitlines() if line.strip()]
+
+
+def _load_or_create(path: Path, make: object) -> str:
+    if path.exists():
+        return path.read_text().strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value: str = make()  # type: ignore[operator]
+    # O_EXCL: two processes starting together must not write two different secrets.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(value + "\n")
+    log.info("config.secret.generated", path=str(path))
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,138 @@
+"""Application errors and their single mapping to HTTP ``{"type", "detail"}`` responses.
+
+Services raise :class:`AppError` subclasses (defined next to the service when specific);
+endpoints never raise ``HTTPException`` themselves. Dashboard pages catch the same errors and
+render them, so the API and the pages say the same thing.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+log = structlog.get_logger(__name__)
+
+
+class AppError(Exception):
+    status_code: ClassVar[int] = 400
+    type: ClassVar[str] = "bad_request"
+
+    def __init__(self, detail: str, *, headers: dict[str, str] | None = None) -> None:
+        super().__init__(detail)
+        self.detail = detail
+        self.headers = headers or {}
+
+
+class NotFound(AppError):
+    status_code = 404
+    type = "not_found"
+
+
+class PermissionDenied(AppError):
+    status_code = 403
+    type = "forbidden"
+
+
+class NotAuthenticated(AppError):
+    status_code = 401
+    type = "not_authenticated"
+
+    def __init__(self, detail: str = "Log in or send a valid bearer token.") -> None:
+        super().__init__(detail, headers={"WWW-Authenticate": "Bearer"})
+
+
+class Conflict(AppError):
+    status_code = 409
+    type = "conflict"
+
+
+class InvalidInput(AppError):
+    """A rule the payload's shape cannot express (e.g. a text too long for a platform)."""
+
+    status_code = 422
+    type = "invalid"
+
+
+class PayloadTooLarge(AppError):
+    status_code = 413
+    type = "payload_too_large"
+
+
+class UnsupportedMedia(AppError):
+    status_code = 415
+    type = "unsupported_media_type"
+
+
+class RateLimited(AppError):
+    status_code = 429
+    type = "rate_limited"
+
+
+def error_body(type_: str, detail: Any) -> dict[str, Any]:
+    return {"type": type_, "detail": detail}
+
+
+def describe_validation_errors(errors: list[Any]) -> str:
+    """One readable sentence per problem: which field, and why."""
+    parts = []
+    for error in errors:
+        loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
+        field = ".".join(loc) or "body"
+        message = error.get("msg", "is invalid")
+        if error.get("type") == "extra_forbidden":
+            message = "is not a known field; remove it"
+        elif error.get("type") == "json_invalid":
+            field, message = "body", "is not valid JSON: " + str(error.get("ctx", {}).get("error"))
+        parts.append(f"{field}: {message}")
+    return "; ".join(parts)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(AppError)
+    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+        return JSONResponse(
+            error_body(exc.type, exc.detail), status_code=exc.status_code, headers=exc.headers
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = list(exc.errors())
+        return JSONResponse(
+            {
+                "type": "validation_error",
+                "detail": describe_validation_errors(errors),
+                "errors": [
+                    {
+                        "field": ".".join(str(p) for p in e.get("loc", ())),
+                        "message": e.get("msg"),
+                        "code": e.get("type"),
+                    }
+                    for e in errors
+                ],
+            },
+            status_code=422,
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        type_ = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
+            exc.status_code, "http_error"
+        )
+        return JSONResponse(
+            error_body(type_, exc.detail),
+            status_code=exc.status_code,
+            headers=getattr(exc, "headers", None),
+        )
+
+    @app.exception_handler(Exception)
+    async def _unhandled(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("http.request.unhandled_error", path=request.url.path)
+        return JSONResponse(
+            error_body("internal_error", "Something went wrong on our side; it has been logged."),
+            status_code=500,
+        )

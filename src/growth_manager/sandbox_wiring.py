@@ -1,0 +1,18 @@
+"""Which platforms the local platform sandbox serves when ``run`` starts.
+
+A platform with no real client credentials configured is served by the sandbox, so a fresh
+install can connect accounts and publish end to end with no developer app. The returned
+variables point that platform's base URLs at the sandbox for every child process.
+"""
+
+from __future__ import annotations
+
+from growth_manager.config import Settings
+
+
+def sandbox_url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.sandbox_port}"
+
+
+def sandbox_environment(settings: Settings) -> dict[str, str]:
+    return {"GROWTH_SANDBOX_URL": sandbox_url(settings)}

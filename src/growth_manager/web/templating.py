@@ -1,0 +1,54 @@
+"""Jinja2 templates for the dashboard, and the ``render`` helper every page uses.
+
+``render`` adds what the layout needs on every page: the signed-in user, the CSRF token for forms
+and htmx, the businesses the user can switch between, the current business, and flash messages.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+
+from growth_manager import __version__
+from growth_manager.auth.dependencies import csrf_token
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+STATIC_DIR = Path(__file__).parent / "static"
+
+templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
+templates.env.globals["app_version"] = __version__
+
+FLASH_KEY = "_flash"
+
+
+def flash(request: Request, message: str, category: str = "success") -> None:
+    """A message shown once on the next rendered page (success, error, warning, info)."""
+    request.session.setdefault(FLASH_KEY, []).append({"message": message, "category": category})
+
+
+def pop_flashes(request: Request) -> list[dict[str, str]]:
+    flashes: list[dict[str, str]] = request.session.pop(FLASH_KEY, [])
+    return flashes
+
+
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
+    ctx: dict[str, Any] = {
+        "csrf_token": csrf_token(request),
+        "flashes": pop_flashes(request),
+        "user": None,
+        "businesses": [],
+        "current_business": None,
+        "current_role": None,
+    }
+    ctx.update(context or {})
+    return templates.TemplateResponse(request, template, ctx, status_code=status_code)
+
+
+def redirect(url: str, status_code: int = 303) -> RedirectResponse:
+    return RedirectResponse(url, status_code=status_code)

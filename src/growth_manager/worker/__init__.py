@@ -1,0 +1,1 @@
+"""Background jobs on Celery: the app, the one task decorator, enqueue-after-commit, beat."""

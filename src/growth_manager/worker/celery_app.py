@@ -1,0 +1,65 @@
+"""The Celery application.
+
+Embedded mode (the default) uses kombu's SQLAlchemy transport on its own SQLite file next to the
+app database, so one machine needs no Redis; distributed mode is just ``GROWTH_BROKER_URL=redis://…``.
+Queue messages carry ids only and may be lost (the SQLite transport drops an in-flight message
+on a crash) or duplicated (Redis redelivers after the visibility timeout): the database is the
+source of truth, and every task re-reads its row and is idempotent.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import kombu.transport.sqlalchemy
+from celery import Celery
+
+from growth_manager.config import Settings, get_settings
+
+# The transport passes transport options straight to create_engine(), so polling_interval
+# cannot go there (TypeError); the class attribute is the only knob. 1.0 s is the default.
+kombu.transport.sqlalchemy.Transport.polling_interval = 0.1
+
+TASK_MODULES = [
+    "growth_manager.worker.system_tasks",
+    "growth_manager.accounts.tasks",
+    "growth_manager.publishing.tasks",
+    "growth_manager.analytics.tasks",
+]
+
+
+def broker_options(settings: Settings) -> dict[str, object]:
+    url = settings.effective_broker_url
+    if url.startswith("redis"):
+        # Longer than the longest task, so a slow task is not redelivered while it runs.
+        return {"visibility_timeout": 3600}
+    return {}
+
+
+def create_celery(settings: Settings | None = None) -> Celery:
+    settings = settings or get_settings()
+    if settings.effective_broker_url.startswith("sqla+sqlite"):
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    app = Celery("growth_manager", broker=settings.effective_broker_url)
+    app.conf.update(
+        task_ignore_result=True,  # results live in the app database
+        task_serializer="json",
+        accept_content=["json"],
+        timezone="UTC",
+        enable_utc=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options=broker_options(settings),
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,
+        worker_prefetch_multiplier=1,
+        worker_hijack_root_logger=False,
+        task_default_queue="default",
+        task_routes={"publishing.*": {"queue": "publish"}},
+    )
+    # Task modules use shared_task (see worker.tasks), so they register with whichever app is
+    # current; listing them here makes the worker import them at start-up.
+    app.conf.imports = [m for m in TASK_MODULES if importlib.util.find_spec(m) is not None]
+    return app
+
+
+celery_app = create_celery()

@@ -1,0 +1,130 @@
+"""Shared fixtures: real databases (SQLite by default, PostgreSQL with --db=postgres or
+GROWTH_TEST_DB=postgres), a fresh schema per test session, and per-test isolation by emptying
+every table after each test (the app commits at its boundary, often from other threads, so
+wrapping tests in a rolled-back transaction would not see those commits)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+
+from growth_manager.config import Settings
+from growth_manager.db import Database
+from growth_manager.models import Base
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "GROWTH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        choices=["sqlite", "postgres"],
+        default=os.environ.get("GROWTH_TEST_DB", "sqlite"),
+        help="Database the suite runs on (default sqlite; env GROWTH_TEST_DB).",
+    )
+
+
+def _create_postgres_database() -> str:
+    """A new database for this test session, so two runs (or two sessions) never collide."""
+    name = f"growth_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _drop_postgres_database(url: str) -> None:
+    name = url.rsplit("/", 1)[1]
+    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def db_kind(request: pytest.FixtureRequest) -> str:
+    kind: str = request.config.getoption("--db")
+    return kind
+
+
+@pytest.fixture(scope="session")
+def data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("data")
+
+
+@pytest.fixture(scope="session")
+def settings(db_kind: str, data_dir: Path) -> Iterator[Settings]:
+    database_url = None
+    if db_kind == "postgres":
+        database_url = _create_postgres_database()
+    yield Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        environment="test",
+        log_json=True,
+        public_url="http://testserver",
+    )
+    if database_url:
+        _drop_postgres_database(database_url)
+
+
+@pytest.fixture(scope="session")
+def database(settings: Settings) -> Iterator[Database]:
+    database = Database(settings)
+    Base.metadata.create_all(database.engine)
+    yield database
+    database.dispose()
+
+
+def empty_all_tables(database: Database) -> None:
+    tables = list(reversed(Base.metadata.sorted_tables))
+    with database.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture(autouse=True)
+def _isolate_database(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "database" in request.fixturenames:
+        empty_all_tables(request.getfixturevalue("database"))
+
+
+@pytest.fixture
+def app(settings: Settings, database: Database) -> FastAPI:
+    from growth_manager.app import create_app
+
+    app = create_app(settings)
+    # Share the session-wide engine, so tests and the app see one database.
+    app.state.database.dispose()
+    app.state.database = database
+    return app
+
+
+@pytest.fixture
+def client(app: FastAPI) -> Iterator[TestClient]:
+    with TestClient(app, base_url="http://testserver") as test_client:
+        yield test_client
+
+
+def json_of(response: Any) -> Any:
+    """The JSON body, with the status in the assertion message when it is not JSON."""
+    try:
+        return response.json()
+    except ValueError as exc:  # pragma: no cover - diagnostic only
+        raise AssertionError(f"{response.status_code}: {response.text[:500]}") from exc
