@@ -118,6 +118,16 @@ def install_error_handlers(app: FastAPI) -> None:
             status_code=422,
         )
 
+    from urllib.parse import quote
+
+    from fastapi.responses import RedirectResponse
+
+    from growth_manager.auth.dependencies import LoginRequired
+
+    @app.exception_handler(LoginRequired)
+    async def _login_required(request: Request, exc: LoginRequired) -> RedirectResponse:
+        return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
+
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         type_ = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(

@@ -109,3 +109,21 @@ def current_user(
 
 CurrentUser = Annotated[User, Depends(current_user)]
 DbSession = Annotated[Session, Depends(get_db_session)]
+
+
+class LoginRequired(Exception):
+    """Raised by page dependencies; the app answers with a redirect to the login page."""
+
+    def __init__(self, next_url: str) -> None:
+        super().__init__(next_url)
+        self.next_url = next_url
+
+
+def page_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
+    """For dashboard pages: the signed-in user, or a redirect to /login?next=… ."""
+    if user is None:
+        raise LoginRequired(str(request.url.path))
+    return user
+
+
+PageUser = Annotated[User, Depends(page_user)]

@@ -52,3 +52,16 @@ def render(
 
 def redirect(url: str, status_code: int = 303) -> RedirectResponse:
     return RedirectResponse(url, status_code=status_code)
+
+
+def page_context(session: Any, user: Any, access: Any = None, **extra: Any) -> dict[str, Any]:
+    """What the layout needs: the user, their businesses (for the switcher), the current one."""
+    from growth_manager.business.access import businesses_of
+
+    return {
+        "user": user,
+        "businesses": businesses_of(session, user),
+        "current_business": access.business if access is not None else None,
+        "current_role": access.role.value if access is not None else None,
+        **extra,
+    }
