@@ -1,0 +1,62 @@
+"""The five outcomes of a failed platform call, shared by every provider and the job layer.
+
+``ReauthRequired``  the token is dead; only the user can fix it (don't retry; mark the account).
+``RateLimited``     the platform said "later"; ``retry_after`` seconds (defer, don't hammer).
+``Transient``       a blip (5xx, connection refused before sending); retry with backoff.
+``Rejected``        the platform refused this request for good; show its words to the user.
+``OutcomeUnknown``  the request may have been applied (timeout after sending a write); verify
+                    before retrying, never retry blindly.
+"""
+
+from __future__ import annotations
+
+
+class ProviderError(Exception):
+    """Base of classified platform errors. ``message`` is safe to show to a user."""
+
+    def __init__(
+        self,
+        platform: str,
+        message: str,
+        *,
+        status: int | None = None,
+        code: str | None = None,
+        endpoint: str | None = None,
+    ) -> None:
+        super().__init__(f"{platform}: {message}")
+        self.platform = platform
+        self.message = message
+        self.status = status
+        self.code = code
+        self.endpoint = endpoint
+
+
+class ReauthRequired(ProviderError):
+    pass
+
+
+class RateLimited(ProviderError):
+    def __init__(
+        self,
+        platform: str,
+        message: str,
+        *,
+        retry_after: float,
+        status: int | None = None,
+        code: str | None = None,
+        endpoint: str | None = None,
+    ) -> None:
+        super().__init__(platform, message, status=status, code=code, endpoint=endpoint)
+        self.retry_after = max(0.0, retry_after)
+
+
+class Transient(ProviderError):
+    pass
+
+
+class Rejected(ProviderError):
+    pass
+
+
+class OutcomeUnknown(ProviderError):
+    pass
