@@ -13,6 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from growth_manager import __version__
+from growth_manager.auth.ratelimit import build_rate_limiter
 from growth_manager.config import Settings, get_settings
 from growth_manager.db import Database
 from growth_manager.errors import install_error_handlers
@@ -74,6 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = database
+    app.state.rate_limiter = build_rate_limiter(settings)
     install_error_handlers(app)
 
     # The last middleware added is the outermost. CorrelationIdMiddleware must wrap the
