@@ -12,6 +12,7 @@ headers of every response (``x-rate-limit-*``, ``x-user-limit-24hour-*``, ``X-Ap
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -284,7 +285,11 @@ def _classify_meta(platform: str, response: httpx2.Response, now: datetime) -> P
 
 
 def send(
-    client: httpx2.Client, platform: str, request: httpx2.Request, now: datetime | None = None
+    client: httpx2.Client,
+    platform: str,
+    request: httpx2.Request,
+    now: datetime | None = None,
+    observe: Callable[[httpx2.Response], None] | None = None,
 ) -> httpx2.Response:
     """Send ``request``; return the 2xx response or raise the classified error.
 
@@ -319,9 +324,11 @@ def send(
         raise Transient(
             platform, f"transport error: {type(exc).__name__}", endpoint=endpoint
         ) from exc
+    response.read()
+    if observe is not None:
+        observe(response)
     if response.is_success:
         return response
-    response.read()
     raise classify(platform, response, now)
 
 

@@ -1,0 +1,158 @@
+"""X (API v2): OAuth 2.0 with PKCE, 2-hour access tokens, rotating single-use refresh tokens.
+
+Wire contract: ../shared/reference/platform-apis.md §A. Authorize at ``{auth}/i/oauth2/authorize``,
+token and revoke at ``{api}/2/oauth2/token`` and ``/2/oauth2/revoke`` (confidential client:
+HTTP Basic), identity from ``GET /2/users/me``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from growth_manager.providers.base import (
+    AccountProfile,
+    Connection,
+    Descriptor,
+    ProviderConfig,
+    TokenSet,
+)
+from growth_manager.providers.client import PlatformHttp, RateLimitObserver
+from growth_manager.providers.errors import Rejected
+from growth_manager.providers.oauth import call_token_endpoint, oauth_client, token_set
+
+DESCRIPTOR = Descriptor(
+    platform="x",
+    display_name="X",
+    text_limit=280,
+    counting="weighted: links count 23, emoji and CJK characters 2",
+    media_kinds=("image", "gif", "video"),
+    max_images=4,
+    max_videos=1,
+    supports_threads=True,
+    supports_first_comment=True,
+    uses_pkce=True,
+    identity_scopes=("users.read", "offline.access"),
+    publish_scopes=("tweet.read", "tweet.write", "users.read", "media.write"),
+    analytics_scopes=("tweet.read", "users.read"),
+    access_lifetime="2 hours",
+    refresh_behaviour="rotating, single-use refresh tokens (needs offline.access)",
+)
+
+USER_FIELDS = "profile_image_url,public_metrics,username,name"
+
+
+class XProvider:
+    descriptor = DESCRIPTOR
+
+    def __init__(
+        self,
+        config: ProviderConfig,
+        on_rate_limits: RateLimitObserver | None = None,
+        http: PlatformHttp | None = None,
+    ) -> None:
+        self.config = config
+        self.http = http or PlatformHttp("x", config.timeout_seconds, on_rate_limits)
+
+    # --- OAuth -------------------------------------------------------------------------------
+    @property
+    def authorize_endpoint(self) -> str:
+        return f"{self.config.auth_base}/i/oauth2/authorize"
+
+    @property
+    def token_endpoint(self) -> str:
+        return f"{self.config.api_base}/2/oauth2/token"
+
+    def _oauth(self) -> Any:
+        return oauth_client(
+            self.config,
+            scope=" ".join(self.descriptor.requested_scopes),
+            auth_method="client_secret_basic",
+            pkce=True,
+        )
+
+    def authorization_url(self, state: str, code_verifier: str | None) -> str:
+        with self._oauth() as client:
+            url, _ = client.create_authorization_url(
+                self.authorize_endpoint, state=state, code_verifier=code_verifier
+            )
+        return str(url)
+
+    def complete_login(self, code: str, code_verifier: str | None) -> Connection:
+        with self._oauth() as client:
+            raw = call_token_endpoint(
+                "x",
+                lambda: client.fetch_token(
+                    self.token_endpoint, code=code, code_verifier=code_verifier
+                ),
+            )
+        token = token_set(raw, fallback_scopes=self.descriptor.requested_scopes)
+        profile = self.verify("", token)
+        return Connection(token=token, accounts=[profile], granted_scopes=token.scopes)
+
+    def refresh(self, token: TokenSet) -> TokenSet:
+        if not token.refresh_token:
+            from growth_manager.providers.errors import ReauthRequired
+
+            raise ReauthRequired(
+                "x", "no refresh token was granted (offline.access missing); reconnect"
+            )
+        refresh_token = token.refresh_token
+        with self._oauth() as client:
+            raw = call_token_endpoint(
+                "x",
+                lambda: client.refresh_token(self.token_endpoint, refresh_token=refresh_token),
+            )
+        # X rotates: the response carries a new refresh token and the old one is now dead.
+        return token_set(raw, fallback_scopes=token.scopes)
+
+    def revoke(self, token: TokenSet) -> bool:
+        url = f"{self.config.api_base}/2/oauth2/revoke"
+        with self._oauth() as client:
+            for value, hint in (
+                (token.refresh_token, "refresh_token"),
+                (token.access_token, "access_token"),
+            ):
+                if not value:
+                    continue
+
+                def revoke_one(value: str = value, hint: str = hint) -> dict[str, Any]:
+                    return _json_or_empty(
+                        client.revoke_token(url, token=value, token_type_hint=hint)
+                    )
+
+                call_token_endpoint("x", revoke_one)
+        return True
+
+    # --- API -----------------------------------------------------------------------------------
+    def verify(self, account_external_id: str, token: TokenSet) -> AccountProfile:
+        response = self.http.request(
+            "GET",
+            f"{self.config.api_base}/2/users/me",
+            params={"user.fields": USER_FIELDS},
+            headers={"Authorization": f"Bearer {token.access_token}"},
+        )
+        data = response.json().get("data") or {}
+        if not data.get("id"):
+            raise Rejected("x", "GET /2/users/me answered without a user id")
+        if account_external_id and data["id"] != account_external_id:
+            raise Rejected("x", f"this login is @{data.get('username')}, not the connected account")
+        metrics = data.get("public_metrics") or {}
+        return AccountProfile(
+            platform="x",
+            kind="user",
+            external_id=str(data["id"]),
+            name=str(data.get("name") or data.get("username") or data["id"]),
+            username=data.get("username"),
+            avatar_url=data.get("profile_image_url"),
+            followers=metrics.get("followers_count"),
+            extra={"public_metrics": metrics},
+        )
+
+
+def _json_or_empty(response: Any) -> dict[str, Any]:
+    response.raise_for_status()
+    try:
+        body = response.json()
+    except ValueError:
+        return {}
+    return body if isinstance(body, dict) else {}
