@@ -17,6 +17,7 @@ from growth_manager.auth.ratelimit import build_rate_limiter
 from growth_manager.config import Settings, get_settings
 from growth_manager.db import Database
 from growth_manager.errors import install_error_handlers
+from growth_manager.kit.crypto import configure_keys
 from growth_manager.logging import configure_logging
 from growth_manager.observability import (
     BodySizeLimitMiddleware,
@@ -53,6 +54,7 @@ one; send it as `Authorization: Bearer <token>`. Errors always have the shape
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
+    configure_keys(settings.resolved_token_keys())
     database = Database(settings)
 
     @asynccontextmanager
