@@ -1,0 +1,112 @@
+"""All SQL for drafts and media. Every lookup is scoped by ``business_id``: an id from another
+business reads as "not found", never as someone else's row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from growth_manager.models.business import Strategy
+from growth_manager.models.content import MediaAsset, Post, PostMedia, PostStatus
+
+
+class ContentRepository:
+    # Drafts ---------------------------------------------------------------------------------
+    def get_post(self, session: Session, business_id: int, post_id: int) -> Post | None:
+        return session.scalar(
+            select(Post).where(Post.id == post_id, Post.business_id == business_id)
+        )
+
+    def list_posts(
+        self,
+        session: Session,
+        business_id: int,
+        *,
+        strategy_id: int | None,
+        status: PostStatus | None,
+        limit: int,
+        offset: int,
+    ) -> tuple[Sequence[Post], int]:
+        conditions = [Post.business_id == business_id]
+        if strategy_id is not None:
+            conditions.append(Post.strategy_id == strategy_id)
+        if status is not None:
+            conditions.append(Post.status == status)
+        total = session.scalar(select(func.count()).select_from(Post).where(*conditions)) or 0
+        rows = session.scalars(
+            select(Post)
+            .where(*conditions)
+            .order_by(Post.updated_at.desc(), Post.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return rows, total
+
+    def get_strategy(self, session: Session, business_id: int, strategy_id: int) -> Strategy | None:
+        return session.scalar(
+            select(Strategy).where(Strategy.id == strategy_id, Strategy.business_id == business_id)
+        )
+
+    def list_strategies(self, session: Session, business_id: int) -> Sequence[Strategy]:
+        return session.scalars(
+            select(Strategy)
+            .where(Strategy.business_id == business_id)
+            .order_by(Strategy.name, Strategy.id)
+        ).all()
+
+    # Media ----------------------------------------------------------------------------------
+    def get_media(self, session: Session, business_id: int, media_id: int) -> MediaAsset | None:
+        return session.scalar(
+            select(MediaAsset).where(
+                MediaAsset.id == media_id, MediaAsset.business_id == business_id
+            )
+        )
+
+    def media_by_ids(
+        self, session: Session, business_id: int, media_ids: Sequence[int]
+    ) -> dict[int, MediaAsset]:
+        if not media_ids:
+            return {}
+        rows = session.scalars(
+            select(MediaAsset).where(
+                MediaAsset.business_id == business_id, MediaAsset.id.in_(list(media_ids))
+            )
+        ).all()
+        return {row.id: row for row in rows}
+
+    def media_by_hash(self, session: Session, business_id: int, sha256: str) -> MediaAsset | None:
+        return session.scalar(
+            select(MediaAsset).where(
+                MediaAsset.business_id == business_id, MediaAsset.sha256 == sha256
+            )
+        )
+
+    def list_media(
+        self, session: Session, business_id: int, *, limit: int, offset: int
+    ) -> tuple[Sequence[MediaAsset], int]:
+        condition = MediaAsset.business_id == business_id
+        total = session.scalar(select(func.count()).select_from(MediaAsset).where(condition)) or 0
+        rows = session.scalars(
+            select(MediaAsset)
+            .where(condition)
+            .order_by(MediaAsset.created_at.desc(), MediaAsset.id.desc())
+            .limit(limit)
+            .offset(offset)
+        ).all()
+        return rows, total
+
+    def statuses_of_posts_using(self, session: Session, media_id: int) -> set[PostStatus]:
+        rows = session.scalars(
+            select(Post.status)
+            .join(PostMedia, PostMedia.post_id == Post.id)
+            .where(PostMedia.media_id == media_id)
+        ).all()
+        return set(rows)
+
+    def detach_media(self, session: Session, media_id: int) -> None:
+        session.execute(delete(PostMedia).where(PostMedia.media_id == media_id))
+
+
+content_repository = ContentRepository()

@@ -1,0 +1,255 @@
+"""What each platform accepts: text length (counted the way the platform counts), hashtags and
+media. The one implementation of these rules: the API validates with it, and the editor asks
+``POST /api/v1/text/measure`` instead of re-implementing the counting in JavaScript.
+
+Counting: X weights text with its official ``twitter-text`` rules (every link counts as 23,
+emoji and CJK as 2). LinkedIn, Facebook and Instagram document their limits in characters; we
+count Unicode code points of the NFC-normalised text, which is what a person sees as
+characters for all but a few combined emoji (where we over-count, the safe direction).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from growth_manager.models.content import MediaKind, Platform, Post
+
+with warnings.catch_warnings():
+    # twitter-text imports pkg_resources at import time, which warns on current setuptools.
+    warnings.simplefilter("ignore")
+    import twitter_text
+
+X_URL_WEIGHT = 23
+
+
+def normalise_text(text: str) -> str:
+    """Line endings as browsers type them (\\r\\n from form posts) count once, as \\n."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def count_code_points(text: str) -> int:
+    return len(unicodedata.normalize("NFC", text))
+
+
+def count_x_weighted(text: str) -> int:
+    if not text:
+        return 0
+    return int(twitter_text.parse_tweet(text).weightedLength)
+
+
+# A hashtag starts after a non-word character (or the start) so "a#b" and "&#39;" are not tags.
+_HASHTAG = re.compile(r"(?<![\w&#])#(\w+)", re.UNICODE)
+
+
+def count_hashtags(text: str) -> int:
+    return len(_HASHTAG.findall(text))
+
+
+@dataclass(frozen=True)
+class MediaRules:
+    """How many attachments a single post may carry on the platform."""
+
+    max_images: int
+    max_videos: int
+    max_items: int
+    can_mix: bool
+    requires_media: bool = False
+
+
+@dataclass(frozen=True)
+class PlatformRules:
+    platform: Platform
+    name: str
+    limit: int
+    count: Callable[[str], int] = field(repr=False)
+    counting_note: str | None = None
+    max_hashtags: int | None = None
+    media: MediaRules = MediaRules(max_images=10, max_videos=1, max_items=10, can_mix=False)
+
+
+RULES: dict[Platform, PlatformRules] = {
+    Platform.linkedin: PlatformRules(
+        platform=Platform.linkedin,
+        name="LinkedIn",
+        limit=3000,
+        count=count_code_points,
+        media=MediaRules(max_images=10, max_videos=1, max_items=10, can_mix=False),
+    ),
+    Platform.x: PlatformRules(
+        platform=Platform.x,
+        name="X",
+        limit=280,
+        count=count_x_weighted,
+        counting_note="X counts links as 23 and emoji as 2",
+        media=MediaRules(max_images=4, max_videos=1, max_items=4, can_mix=False),
+    ),
+    Platform.facebook: PlatformRules(
+        platform=Platform.facebook,
+        name="Facebook",
+        limit=63206,
+        count=count_code_points,
+        media=MediaRules(max_images=10, max_videos=1, max_items=10, can_mix=False),
+    ),
+    Platform.instagram: PlatformRules(
+        platform=Platform.instagram,
+        name="Instagram",
+        limit=2200,
+        count=count_code_points,
+        max_hashtags=30,
+        # A carousel holds up to 10 images and videos; a post without media cannot publish.
+        media=MediaRules(
+            max_images=10, max_videos=10, max_items=10, can_mix=True, requires_media=True
+        ),
+    ),
+}
+
+PLATFORM_ORDER: tuple[Platform, ...] = (
+    Platform.linkedin,
+    Platform.x,
+    Platform.facebook,
+    Platform.instagram,
+)
+
+
+@dataclass(frozen=True)
+class Problem:
+    platform: Platform
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
+class Measurement:
+    platform: Platform
+    name: str
+    count: int
+    limit: int
+    hashtags: int
+    max_hashtags: int | None
+    problems: tuple[Problem, ...]
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def rules_for(platform: Platform | str) -> PlatformRules:
+    return RULES[Platform(platform)]
+
+
+def measure(platform: Platform | str, text: str) -> Measurement:
+    rules = rules_for(platform)
+    text = normalise_text(text)
+    count = rules.count(text)
+    hashtags = count_hashtags(text)
+    problems: list[Problem] = []
+    if count > rules.limit:
+        note = f" ({rules.counting_note})" if rules.counting_note else ""
+        problems.append(
+            Problem(
+                rules.platform,
+                "too_long",
+                f"{rules.name}: {count}/{rules.limit} characters{note}",
+            )
+        )
+    if rules.max_hashtags is not None and hashtags > rules.max_hashtags:
+        problems.append(
+            Problem(
+                rules.platform,
+                "too_many_hashtags",
+                f"{rules.name}: {hashtags}/{rules.max_hashtags} hashtags",
+            )
+        )
+    return Measurement(
+        platform=rules.platform,
+        name=rules.name,
+        count=count,
+        limit=rules.limit,
+        hashtags=hashtags,
+        max_hashtags=rules.max_hashtags,
+        problems=tuple(problems),
+    )
+
+
+def validate(platform: Platform | str, text: str) -> list[Problem]:
+    """Every rule ``text`` breaks on ``platform``; empty when it may be posted there."""
+    return list(measure(platform, text).problems)
+
+
+def validate_media(platform: Platform | str, kinds: Sequence[MediaKind]) -> list[Problem]:
+    """Whether a post with these attachments fits the platform. Not enforced on drafts (a draft
+    may be for several platforms); the editor shows it and publishing will enforce it."""
+    rules = rules_for(platform)
+    media = rules.media
+    images = sum(1 for kind in kinds if kind is MediaKind.image)
+    videos = sum(1 for kind in kinds if kind is MediaKind.video)
+    problems: list[Problem] = []
+    if not media.can_mix and images and videos:
+        problems.append(
+            Problem(
+                rules.platform,
+                "mixed_media",
+                f"{rules.name}: a post carries either images or one video, not both",
+            )
+        )
+    if images > media.max_images:
+        problems.append(
+            Problem(
+                rules.platform,
+                "too_many_images",
+                f"{rules.name}: {images}/{media.max_images} images",
+            )
+        )
+    if videos > media.max_videos:
+        problems.append(
+            Problem(
+                rules.platform,
+                "too_many_videos",
+                f"{rules.name}: {videos}/{media.max_videos} videos",
+            )
+        )
+    if len(kinds) > media.max_items and media.can_mix:
+        problems.append(
+            Problem(
+                rules.platform,
+                "too_many_items",
+                f"{rules.name}: {len(kinds)}/{media.max_items} media items",
+            )
+        )
+    if media.requires_media and not kinds:
+        problems.append(
+            Problem(
+                rules.platform, "media_required", f"{rules.name}: needs at least one image or video"
+            )
+        )
+    return problems
+
+
+@dataclass(frozen=True)
+class PlatformText:
+    platform: Platform
+    text: str
+    uses_base_text: bool
+    measurement: Measurement
+
+
+def effective_texts(post: Post) -> list[PlatformText]:
+    """For each targeted platform: the text it would publish, and how that measures."""
+    variants = {variant.platform: variant.text for variant in post.variants}
+    result = []
+    for platform in ordered(post.platforms):
+        text = variants.get(platform)
+        uses_base = text is None
+        effective = post.base_text if text is None else text
+        result.append(PlatformText(platform, effective, uses_base, measure(platform, effective)))
+    return result
+
+
+def ordered(platforms: Sequence[str]) -> list[Platform]:
+    """The known platforms among ``platforms``, in display order."""
+    wanted = {Platform(p) for p in platforms}
+    return [platform for platform in PLATFORM_ORDER if platform in wanted]
