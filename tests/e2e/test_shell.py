@@ -1,0 +1,82 @@
+"""The shell itself: assets load from this machine only, the libraries start, and the network
+guard really catches a request to another host."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import Page, Response, expect
+
+from tests.e2e.conftest import NetworkGuard, is_off_machine
+from tests.e2e.flows import sign_up
+
+
+@pytest.mark.parametrize(
+    ("url", "off"),
+    [
+        ("http://127.0.0.1:8000/static/css/app.css", False),
+        ("http://localhost:8000/", True),
+        ("https://cdn.jsdelivr.net/npm/htmx.org", True),
+        ("https://unpkg.com/alpinejs", True),
+        ("http://[::1]:8000/", True),
+        ("data:image/svg+xml,<svg/>", False),
+        ("blob:http://127.0.0.1:8000/uuid", False),
+        ("about:blank", False),
+    ],
+)
+def test_only_loopback_counts_as_on_machine(url: str, off: bool) -> None:
+    assert is_off_machine(url) is off
+
+
+def test_guard_catches_a_request_to_another_host(page: Page, network_guard: NetworkGuard) -> None:
+    # about:blank has no CSP, so the browser really tries; the guard aborts and records it.
+    page.set_content('<img src="http://192.0.2.1/pixel.png" alt="">')
+    page.wait_for_timeout(200)
+    assert "http://192.0.2.1/pixel.png" in network_guard.offending
+    # Acknowledge it, so this test (which provoked it on purpose) passes.
+    network_guard.unreported()
+
+
+def test_public_pages_load_their_assets_from_this_machine(
+    page: Page, network_guard: NetworkGuard
+) -> None:
+    failed: list[str] = []
+    errors: list[str] = []
+
+    def on_response(response: Response) -> None:
+        if response.status >= 400:
+            failed.append(f"{response.status} {response.url}")
+
+    page.on("response", on_response)
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    for path in ("/login", "/signup"):
+        page.goto(path)
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate("typeof window.htmx") == "object"
+        assert page.evaluate("typeof window.Alpine") == "object"
+        assert page.evaluate("typeof window.GM.csrfToken") == "function"
+    assert failed == []
+    assert errors == []
+    assert any("/static/vendor/htmx.min.js" in url for url in network_guard.requested)
+    assert network_guard.offending == []
+
+
+def test_shell_shows_the_user_and_logs_out(page: Page) -> None:
+    sign_up(page, "shell@example.com")
+    expect(page.locator(".sidebar-user-email")).to_have_text("shell@example.com")
+    page.get_by_role("button", name="Log out").click()
+    expect(page).to_have_url(re.compile(r"/login$"))
+    expect(page.locator(".flash")).to_contain_text("logged out")
+
+
+def test_phone_menu_opens_and_closes(page: Page) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_up(page, "phone@example.com")
+    sidebar = page.locator("#sidebar")
+    expect(sidebar).not_to_be_visible()
+    page.get_by_role("button", name="Menu").click()
+    expect(sidebar).to_be_visible()
+    expect(sidebar.get_by_role("button", name="Log out")).to_be_visible()
+    page.keyboard.press("Escape")
+    expect(sidebar).not_to_be_visible()
