@@ -21,6 +21,7 @@ from growth_manager.auth.dependencies import (
     csrf_protect,
     optional_user,
 )
+from growth_manager.auth.dependencies import csrf_token as session_csrf_token
 from growth_manager.auth.ratelimit import (
     LOGIN_SCOPE,
     SIGNUP_SCOPE,
@@ -68,6 +69,7 @@ def _start_session(request: Request, user: User) -> None:
     # planted in the pre-login session does not carry over into the authenticated one.
     request.session.clear()
     request.session[SESSION_USER_KEY] = user.id
+    session_csrf_token(request)
 
 
 def _form_page(
