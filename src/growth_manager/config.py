@@ -82,6 +82,48 @@ class Settings(BaseSettings):
     )
     worker_concurrency: int = Field(default=2, description="Celery worker processes.")
     sandbox_port: int = Field(default=8100, description="Port of the platform sandbox.")
+    sandbox_url: str | None = Field(
+        default=None,
+        description="Base URL of the platform sandbox. Platforms without real credentials are "
+        "served by it (set by `growth-manager run`, which starts the sandbox).",
+    )
+    # Real platform apps. A platform whose credentials are unset is served by the sandbox.
+    x_client_id: str | None = Field(default=None, description="X OAuth 2.0 client id.")
+    x_client_secret: SecretStr | None = Field(default=None, description="X client secret.")
+    linkedin_client_id: str | None = Field(default=None, description="LinkedIn app client id.")
+    linkedin_client_secret: SecretStr | None = Field(
+        default=None, description="LinkedIn app client secret."
+    )
+    meta_app_id: str | None = Field(
+        default=None, description="Meta app id (Facebook Pages and Instagram)."
+    )
+    meta_app_secret: SecretStr | None = Field(default=None, description="Meta app secret.")
+    linkedin_version: str = Field(
+        default="202601",
+        description="Pinned LinkedIn-Version (YYYYMM). LinkedIn supports a version for about a "
+        "year; a warning is logged as the pinned one nears its sunset.",
+    )
+    graph_api_version: str = Field(
+        default="v23.0",
+        description="Pinned Meta Graph API version; a warning is logged near its expiry.",
+    )
+    x_api_base: str = Field(default="https://api.x.com", description="X API host.")
+    x_auth_base: str = Field(default="https://x.com", description="X authorization host.")
+    linkedin_api_base: str = Field(
+        default="https://api.linkedin.com", description="LinkedIn API host."
+    )
+    linkedin_auth_base: str = Field(
+        default="https://www.linkedin.com", description="LinkedIn OAuth host."
+    )
+    graph_api_base: str = Field(
+        default="https://graph.facebook.com", description="Meta Graph API host."
+    )
+    facebook_auth_base: str = Field(
+        default="https://www.facebook.com", description="Facebook Login dialog host."
+    )
+    provider_timeout_seconds: float = Field(
+        default=20.0, description="Timeout of every call to a platform."
+    )
 
     @field_validator("token_encryption_keys", mode="before")
     @classmethod

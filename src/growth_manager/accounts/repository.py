@@ -1,0 +1,155 @@
+"""All SQL for connected accounts. Every query on business data filters by ``business_id``."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from growth_manager.models.accounts import (
+    AccountStatus,
+    Notification,
+    RateLimitBudget,
+    SocialAccount,
+)
+
+
+def list_for_business(session: Session, business_id: int) -> list[SocialAccount]:
+    return list(
+        session.scalars(
+            select(SocialAccount)
+            .where(SocialAccount.business_id == business_id)
+            .order_by(SocialAccount.platform, SocialAccount.name, SocialAccount.id)
+        )
+    )
+
+
+def get_for_business(session: Session, business_id: int, account_id: int) -> SocialAccount | None:
+    return session.scalar(
+        select(SocialAccount).where(
+            SocialAccount.business_id == business_id, SocialAccount.id == account_id
+        )
+    )
+
+
+def find(
+    session: Session, business_id: int, platform: str, external_id: str
+) -> SocialAccount | None:
+    return session.scalar(
+        select(SocialAccount).where(
+            SocialAccount.business_id == business_id,
+            SocialAccount.platform == platform,
+            SocialAccount.external_id == external_id,
+        )
+    )
+
+
+def due_for_refresh(session: Session, now: datetime, horizon: datetime) -> list[int]:
+    """Accounts whose access token expires before ``horizon`` and that have a way to refresh."""
+    return list(
+        session.scalars(
+            select(SocialAccount.id).where(
+                SocialAccount.status.in_([AccountStatus.active, AccountStatus.refresh_failing]),
+                SocialAccount.expires_at.is_not(None),
+                SocialAccount.expires_at <= horizon,
+                or_(
+                    SocialAccount.next_refresh_attempt_at.is_(None),
+                    SocialAccount.next_refresh_attempt_at <= now,
+                ),
+            )
+        )
+    )
+
+
+def all_active(session: Session) -> list[SocialAccount]:
+    return list(
+        session.scalars(
+            select(SocialAccount).where(
+                SocialAccount.status.in_([AccountStatus.active, AccountStatus.refresh_failing])
+            )
+        )
+    )
+
+
+def take_refresh_lease(
+    session: Session, account_id: int, owner: str, now: datetime, until: datetime
+) -> bool:
+    """Atomically claim the right to refresh one account; False if another worker holds it."""
+    result = session.execute(
+        update(SocialAccount)
+        .where(
+            SocialAccount.id == account_id,
+            or_(
+                SocialAccount.refresh_lease_until.is_(None),
+                SocialAccount.refresh_lease_until <= now,
+            ),
+        )
+        .values(refresh_lease_until=until, refresh_lease_owner=owner)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0) == 1
+
+
+def release_refresh_lease(session: Session, account_id: int, owner: str) -> None:
+    session.execute(
+        update(SocialAccount)
+        .where(SocialAccount.id == account_id, SocialAccount.refresh_lease_owner == owner)
+        .values(refresh_lease_until=None, refresh_lease_owner=None)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def budgets_for(session: Session, account_ids: list[int]) -> list[RateLimitBudget]:
+    if not account_ids:
+        return []
+    return list(
+        session.scalars(
+            select(RateLimitBudget)
+            .where(RateLimitBudget.social_account_id.in_(account_ids))
+            .order_by(RateLimitBudget.endpoint)
+        )
+    )
+
+
+def budget(session: Session, account_id: int, scope: str, endpoint: str) -> RateLimitBudget | None:
+    return session.scalar(
+        select(RateLimitBudget).where(
+            RateLimitBudget.social_account_id == account_id,
+            RateLimitBudget.scope == scope,
+            RateLimitBudget.endpoint == endpoint,
+        )
+    )
+
+
+def open_notification(
+    session: Session, business_id: int, account_id: int | None, kind: str
+) -> Notification | None:
+    return session.scalar(
+        select(Notification).where(
+            Notification.business_id == business_id,
+            Notification.social_account_id == account_id,
+            Notification.kind == kind,
+            Notification.resolved_at.is_(None),
+        )
+    )
+
+
+def open_notifications_for_account(session: Session, account_id: int) -> list[Notification]:
+    return list(
+        session.scalars(
+            select(Notification).where(
+                Notification.social_account_id == account_id,
+                Notification.resolved_at.is_(None),
+            )
+        )
+    )
+
+
+def notifications_for_business(
+    session: Session, business_id: int, include_resolved: bool = False
+) -> list[Notification]:
+    query = select(Notification).where(Notification.business_id == business_id)
+    if not include_resolved:
+        query = query.where(Notification.resolved_at.is_(None))
+    return list(session.scalars(query.order_by(Notification.created_at.desc(), Notification.id)))

@@ -1,0 +1,577 @@
+"""Connecting social accounts: the OAuth round trip, choosing identities, reconnecting and
+disconnecting, with nothing half-connected left behind on any failure.
+
+The flow: :meth:`Connections.start` stores a single-use state (bound to the user and the
+business, 10 minutes, PKCE verifier for X) and returns the platform's consent URL. The callback
+(:meth:`Connections.complete`) consumes the state, exchanges the code, checks the granted scopes
+and either stores the account (one identity, X) or parks the login in a
+:class:`PendingConnection` so the user can pick Pages, organizations and Instagram accounts
+(:meth:`Connections.choose`). Every failure becomes a :class:`ConnectFailure` whose message the
+dashboard shows with what to do next.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import structlog
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from growth_manager.accounts import notifications, repository
+from growth_manager.accounts.platforms import require_config
+from growth_manager.accounts.state_store import (
+    STATE_LIFETIME,
+    PendingAuthorization,
+    StateStore,
+)
+from growth_manager.business.access import require_business
+from growth_manager.config import Settings
+from growth_manager.errors import AppError, NotFound
+from growth_manager.kit.clock import utcnow
+from growth_manager.models.accounts import AccountStatus, PendingConnection, SocialAccount
+from growth_manager.models.business import Role
+from growth_manager.models.user import User
+from growth_manager.providers.base import (
+    PLATFORMS,
+    AccountProfile,
+    PlatformKey,
+    TokenSet,
+)
+from growth_manager.providers.errors import ProviderError
+from growth_manager.providers.oauth import new_code_verifier, new_state
+from growth_manager.providers.registry import descriptor, provider_for
+
+log = structlog.get_logger(__name__)
+
+PENDING_LIFETIME = timedelta(minutes=15)
+CANCEL_ERRORS = {"access_denied", "user_cancelled_authorize", "user_cancelled_login"}
+# Scopes without which an account can't publish at all, per platform and account kind.
+REQUIRED_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("x", "user"): ("tweet.read", "tweet.write", "users.read"),
+    ("linkedin", "member"): ("w_member_social",),
+    ("linkedin", "organization"): ("w_organization_social",),
+    ("facebook", "page"): ("pages_manage_posts", "pages_read_engagement"),
+    ("instagram", "instagram_business"): ("instagram_basic", "instagram_content_publish"),
+}
+ANALYTICS_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
+    ("x", "user"): ("tweet.read", "users.read"),
+    ("linkedin", "member"): ("r_member_postAnalytics",),
+    ("linkedin", "organization"): ("r_organization_social", "rw_organization_admin"),
+    ("facebook", "page"): ("read_insights", "pages_read_user_engagement"),
+    ("instagram", "instagram_business"): ("instagram_manage_insights",),
+}
+
+
+class ConnectFailure(AppError):
+    """A connect attempt that ended without connecting; the message says what to do."""
+
+    status_code = 400
+    type = "connect_failed"
+
+    def __init__(self, detail: str, *, business_id: int | None = None, platform: str = "") -> None:
+        super().__init__(detail)
+        self.business_id = business_id
+        self.platform = platform
+
+
+def missing_scopes(platform: str, kind: str, granted: list[str] | tuple[str, ...]) -> list[str]:
+    return [s for s in REQUIRED_SCOPES.get((platform, kind), ()) if s not in granted]
+
+
+def missing_analytics_scopes(
+    platform: str, kind: str, granted: list[str] | tuple[str, ...]
+) -> list[str]:
+    return [s for s in ANALYTICS_SCOPES.get((platform, kind), ()) if s not in granted]
+
+
+def _token_hash(value: str) -> str:
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def _platform(value: str) -> PlatformKey:
+    if value not in PLATFORMS:
+        raise NotFound(f"Unknown platform {value!r}; use one of {', '.join(PLATFORMS)}.")
+    return value
+
+
+@dataclass
+class CompleteResult:
+    business_id: int
+    platform: str
+    connected: list[SocialAccount] = field(default_factory=list)
+    pending_token: str | None = None  # set when the user must choose identities
+
+
+def _token_json(token: TokenSet | None) -> dict[str, Any] | None:
+    if token is None:
+        return None
+    return {
+        "access_token": token.access_token,
+        "refresh_token": token.refresh_token,
+        "expires_at": token.expires_at.isoformat() if token.expires_at else None,
+        "refresh_expires_at": (
+            token.refresh_expires_at.isoformat() if token.refresh_expires_at else None
+        ),
+        "scopes": list(token.scopes),
+        "token_type": token.token_type,
+    }
+
+
+def _token_from_json(data: dict[str, Any] | None) -> TokenSet | None:
+    if not data:
+        return None
+    return TokenSet(
+        access_token=data["access_token"],
+        refresh_token=data.get("refresh_token"),
+        expires_at=datetime.fromisoformat(data["expires_at"]) if data.get("expires_at") else None,
+        refresh_expires_at=(
+            datetime.fromisoformat(data["refresh_expires_at"])
+            if data.get("refresh_expires_at")
+            else None
+        ),
+        scopes=tuple(data.get("scopes") or ()),
+        token_type=data.get("token_type") or "bearer",
+    )
+
+
+def _profile_json(profile: AccountProfile) -> dict[str, Any]:
+    return {
+        "platform": profile.platform,
+        "kind": profile.kind,
+        "external_id": profile.external_id,
+        "name": profile.name,
+        "username": profile.username,
+        "avatar_url": profile.avatar_url,
+        "followers": profile.followers,
+        "parent_external_id": profile.parent_external_id,
+        "token": _token_json(profile.token),
+    }
+
+
+def _profile_from_json(data: dict[str, Any]) -> AccountProfile:
+    return AccountProfile(
+        platform=data["platform"],
+        kind=data["kind"],
+        external_id=data["external_id"],
+        name=data["name"],
+        username=data.get("username"),
+        avatar_url=data.get("avatar_url"),
+        followers=data.get("followers"),
+        parent_external_id=data.get("parent_external_id"),
+        token=_token_from_json(data.get("token")),
+    )
+
+
+@dataclass(frozen=True)
+class PendingChoice:
+    """A parked login: the identities the user may connect, for the picker page."""
+
+    token: str
+    business_id: int
+    platform: str
+    accounts: list[AccountProfile]
+    granted_scopes: tuple[str, ...]
+    expires_at: datetime
+
+
+class Connections:
+    def __init__(self, store: StateStore | None = None) -> None:
+        self._store = store
+
+    def store(self, settings: Settings) -> StateStore:
+        if self._store is None:
+            from growth_manager.accounts.state_store import state_store_for
+
+            self._store = state_store_for(settings.redis_url)
+        return self._store
+
+    # --- start ---------------------------------------------------------------------------------
+    def start(
+        self,
+        session: Session,
+        settings: Settings,
+        user: User,
+        business_id: int,
+        platform_name: str,
+        return_to: str | None = None,
+    ) -> str:
+        platform = _platform(platform_name)
+        require_business(session, user, business_id, Role.owner)
+        config = require_config(settings, platform)
+        now = utcnow()
+        state = new_state()
+        verifier = new_code_verifier() if descriptor(platform).uses_pkce else None
+        self.store(settings).save(
+            session,
+            state,
+            PendingAuthorization(
+                platform=platform,
+                user_id=user.id,
+                business_id=business_id,
+                code_verifier=verifier,
+                redirect_uri=config.redirect_uri,
+                return_to=return_to,
+                created_at=now,
+                expires_at=now + STATE_LIFETIME,
+            ),
+        )
+        log.info("accounts.connect.started", platform=platform, business_id=business_id)
+        return provider_for(platform, config).authorization_url(state, verifier)
+
+    # --- callback ------------------------------------------------------------------------------
+    def complete(
+        self,
+        session: Session,
+        settings: Settings,
+        user: User | None,
+        callback_platform: str,
+        params: dict[str, str],
+    ) -> CompleteResult:
+        state = params.get("state")
+        if not state:
+            raise ConnectFailure(
+                "The platform sent no state with its answer, so this sign-in can't be trusted. "
+                "Start again from the Connections page."
+            )
+        pending = self.store(settings).consume(session, state)
+        if pending is None:
+            raise ConnectFailure(
+                "This sign-in link was already used or is unknown. "
+                "Start again from the Connections page."
+            )
+        platform = _platform(pending.platform)
+
+        def fail(message: str) -> ConnectFailure:
+            return ConnectFailure(message, business_id=pending.business_id, platform=platform)
+
+        expected_callback = "facebook" if platform == "instagram" else platform
+        if callback_platform != expected_callback:
+            raise ConnectFailure(
+                "The answer came back on the wrong platform's address. Start again."
+            )
+        if pending.expires_at <= utcnow():
+            raise fail(
+                "The sign-in took longer than 10 minutes and expired. Start again; it takes "
+                "under a minute."
+            )
+        if user is None or user.id != pending.user_id:
+            raise fail(
+                "This sign-in was started by another Growth Manager user. Log in as that user, "
+                "or start the connection yourself."
+            )
+        require_business(session, user, pending.business_id, Role.owner)
+        error = params.get("error")
+        if error:
+            if error in CANCEL_ERRORS or params.get("error_reason") == "user_denied":
+                raise fail(
+                    f"You cancelled the {descriptor(platform).display_name} sign-in, so nothing "
+                    "was connected. Click Connect again when you're ready."
+                )
+            description = params.get("error_description") or error
+            raise fail(f"{descriptor(platform).display_name} refused the sign-in: {description}")
+        code = params.get("code")
+        if not code:
+            raise fail("The platform sent no authorization code. Start again.")
+        config = require_config(settings, platform)
+        provider = provider_for(platform, config)
+        try:
+            connection = provider.complete_login(code, pending.code_verifier)
+        except ProviderError as exc:
+            log.warning("accounts.connect.exchange_failed", platform=platform, error=exc.message)
+            raise ConnectFailure(
+                f"{descriptor(platform).display_name} did not accept the sign-in: "
+                f"{exc.message}. Start again from the Connections page."
+            ) from exc
+        accounts = connection.accounts
+        if platform in ("facebook", "instagram"):
+            accounts = [a for a in accounts if a.platform in ("facebook", "instagram")]
+        usable = [
+            a
+            for a in accounts
+            if not missing_scopes(a.platform, a.kind, list(connection.granted_scopes))
+        ]
+        if not accounts:
+            what = {
+                "facebook": "Facebook Pages",
+                "instagram": "Instagram business accounts linked to a Facebook Page",
+            }.get(platform, "accounts")
+            raise fail(
+                f"This login has no {what} you granted access to. Grant access to at least one "
+                "and try again."
+            )
+        if not usable:
+            missing = sorted(
+                {
+                    scope
+                    for a in accounts
+                    for scope in missing_scopes(a.platform, a.kind, connection.granted_scopes)
+                }
+            )
+            raise fail(
+                "Publishing permissions were not granted (missing: "
+                f"{', '.join(missing)}). Connect again and keep those permissions ticked."
+            )
+        result = CompleteResult(business_id=pending.business_id, platform=platform)
+        if len(usable) == 1 and platform == "x":
+            result.connected.append(
+                self._upsert(
+                    session,
+                    pending.business_id,
+                    usable[0],
+                    connection.token,
+                    connection.granted_scopes,
+                    config.is_sandbox,
+                    user,
+                )
+            )
+            return result
+        token = secrets.token_urlsafe(32)
+        now = utcnow()
+        session.execute(delete(PendingConnection).where(PendingConnection.expires_at <= now))
+        session.add(
+            PendingConnection(
+                token_hash=_token_hash(token),
+                platform=platform,
+                user_id=user.id,
+                business_id=pending.business_id,
+                payload=json.dumps(
+                    {
+                        "token": _token_json(connection.token),
+                        "accounts": [_profile_json(a) for a in accounts],
+                        "granted_scopes": list(connection.granted_scopes),
+                        "is_sandbox": config.is_sandbox,
+                    }
+                ),
+                created_at=now,
+                expires_at=now + PENDING_LIFETIME,
+            )
+        )
+        session.flush()
+        result.pending_token = token
+        return result
+
+    # --- choosing identities ---------------------------------------------------------------
+    def _pending_row(
+        self, session: Session, user: User, business_id: int, token: str
+    ) -> PendingConnection:
+        row = session.scalar(
+            select(PendingConnection).where(
+                PendingConnection.token_hash == _token_hash(token),
+                PendingConnection.business_id == business_id,
+                PendingConnection.user_id == user.id,
+            )
+        )
+        if row is None or row.expires_at <= utcnow():
+            raise ConnectFailure(
+                "This choice expired (15 minutes) or was already made. Connect again.",
+                business_id=business_id,
+            )
+        return row
+
+    def pending(self, session: Session, user: User, business_id: int, token: str) -> PendingChoice:
+        require_business(session, user, business_id, Role.owner)
+        row = self._pending_row(session, user, business_id, token)
+        data = json.loads(row.payload)
+        return PendingChoice(
+            token=token,
+            business_id=business_id,
+            platform=row.platform,
+            accounts=[_profile_from_json(a) for a in data["accounts"]],
+            granted_scopes=tuple(data["granted_scopes"]),
+            expires_at=row.expires_at,
+        )
+
+    def choose(
+        self,
+        session: Session,
+        user: User,
+        business_id: int,
+        token: str,
+        chosen: list[str],
+    ) -> list[SocialAccount]:
+        """Connect the chosen identities (``platform:external_id`` keys) of a parked login."""
+        require_business(session, user, business_id, Role.owner)
+        row = self._pending_row(session, user, business_id, token)
+        data = json.loads(row.payload)
+        login_token = _token_from_json(data["token"])
+        granted = tuple(data["granted_scopes"])
+        profiles = {
+            f"{p.platform}:{p.external_id}": p
+            for p in (_profile_from_json(a) for a in data["accounts"])
+        }
+        unknown = [key for key in chosen if key not in profiles]
+        if unknown or not chosen:
+            raise ConnectFailure(
+                "Choose at least one of the listed accounts."
+                if not chosen
+                else "That account was not part of this sign-in.",
+                business_id=business_id,
+            )
+        connected: list[SocialAccount] = []
+        for key in chosen:
+            profile = profiles[key]
+            problems = missing_scopes(profile.platform, profile.kind, granted)
+            if problems:
+                raise ConnectFailure(
+                    f"{profile.name} can't be connected: missing permissions "
+                    f"{', '.join(problems)}.",
+                    business_id=business_id,
+                )
+            token_set = profile.token or login_token
+            assert token_set is not None
+            connected.append(
+                self._upsert(
+                    session,
+                    business_id,
+                    profile,
+                    token_set,
+                    granted,
+                    bool(data.get("is_sandbox")),
+                    user,
+                    login_expires_at=login_token.expires_at if login_token else None,
+                )
+            )
+        session.delete(row)
+        session.flush()
+        return connected
+
+    # --- storing -------------------------------------------------------------------------------
+    def _upsert(
+        self,
+        session: Session,
+        business_id: int,
+        profile: AccountProfile,
+        token: TokenSet,
+        granted: tuple[str, ...],
+        is_sandbox: bool,
+        user: User,
+        login_expires_at: datetime | None = None,
+    ) -> SocialAccount:
+        """Create the account, or update an existing one's tokens while keeping its identity,
+        history and scheduled posts."""
+        now = utcnow()
+        account = repository.find(session, business_id, profile.platform, profile.external_id)
+        created = account is None
+        if account is None:
+            account = SocialAccount(
+                business_id=business_id,
+                platform=profile.platform,
+                kind=profile.kind,
+                external_id=profile.external_id,
+                name=profile.name,
+            )
+            session.add(account)
+        account.kind = profile.kind
+        account.name = profile.name
+        account.username = profile.username
+        account.avatar_url = profile.avatar_url
+        account.followers = profile.followers
+        account.parent_external_id = profile.parent_external_id
+        account.access_token = token.access_token
+        if token.refresh_token:
+            # Never wipe a stored refresh token because a reconnect answer lacked one.
+            account.refresh_token = token.refresh_token
+            account.refresh_expires_at = token.refresh_expires_at
+        account.expires_at = token.expires_at
+        account.login_expires_at = login_expires_at
+        account.granted_scopes = list(granted)
+        account.status = AccountStatus.active
+        account.status_reason = None
+        account.is_sandbox = is_sandbox
+        account.connected_by_id = user.id
+        account.connected_at = now
+        account.last_verified_at = now
+        account.refresh_failures = 0
+        account.next_refresh_attempt_at = None
+        session.flush()
+        notifications.resolve_for_account(session, account)
+        log.info(
+            "accounts.connect.succeeded",
+            account_id=account.id,
+            platform=account.platform,
+            business_id=business_id,
+            created=created,
+        )
+        return account
+
+    # --- reading and disconnecting ---------------------------------------------------------
+    def list(self, session: Session, user: User, business_id: int) -> list[SocialAccount]:
+        require_business(session, user, business_id, Role.viewer)
+        return repository.list_for_business(session, business_id)
+
+    def get(self, session: Session, user: User, business_id: int, account_id: int) -> SocialAccount:
+        require_business(session, user, business_id, Role.viewer)
+        account = repository.get_for_business(session, business_id, account_id)
+        if account is None:
+            raise NotFound(f"Account {account_id} was not found in this business.")
+        return account
+
+    def disconnect(
+        self,
+        session: Session,
+        settings: Settings,
+        user: User,
+        business_id: int,
+        account_id: int,
+    ) -> SocialAccount:
+        """Revoke at the platform where it can, then delete the tokens. The account row stays
+        (status ``disconnected``) so its posts and analytics history stay readable."""
+        require_business(session, user, business_id, Role.owner)
+        account = repository.get_for_business(session, business_id, account_id)
+        if account is None:
+            raise NotFound(f"Account {account_id} was not found in this business.")
+        if account.access_token and not _shares_token_with_others(session, account):
+            platform = _platform(account.platform)
+            try:
+                provider = provider_for(platform, require_config(settings, platform))
+                provider.revoke(
+                    TokenSet(
+                        access_token=account.access_token,
+                        refresh_token=account.refresh_token,
+                        expires_at=account.expires_at,
+                        refresh_expires_at=account.refresh_expires_at,
+                        scopes=tuple(account.granted_scopes),
+                    )
+                )
+            except (ProviderError, AppError) as exc:
+                # The tokens are deleted here either way; a failed revoke only means the
+                # platform keeps a grant the user can remove in its own settings.
+                log.warning(
+                    "accounts.disconnect.revoke_failed",
+                    account_id=account.id,
+                    error=getattr(exc, "message", str(exc)),
+                )
+        account.access_token = None
+        account.refresh_token = None
+        account.expires_at = None
+        account.refresh_expires_at = None
+        account.status = AccountStatus.disconnected
+        account.status_reason = "Disconnected by a user"
+        notifications.resolve_for_account(session, account)
+        session.flush()
+        log.info("accounts.disconnect.succeeded", account_id=account.id)
+        return account
+
+
+def _shares_token_with_others(session: Session, account: SocialAccount) -> bool:
+    """A Facebook Page and its Instagram account share one page token: revoking it for one
+    would silently break the other."""
+    if account.platform not in ("facebook", "instagram"):
+        return False
+    others = [
+        other
+        for other in repository.list_for_business(session, account.business_id)
+        if other.id != account.id
+        and other.status != AccountStatus.disconnected
+        and other.platform in ("facebook", "instagram")
+    ]
+    return any(other.access_token == account.access_token for other in others)
+
+
+connections = Connections()

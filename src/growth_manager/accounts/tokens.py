@@ -1,0 +1,323 @@
+"""Token health: refresh before expiry, never two refreshes of one account at once, one forced
+refresh on a 401, and status changes that tell the owner before anything breaks.
+
+X refresh tokens rotate and are single-use, so the pair returned by a refresh is committed in
+its own transaction before anything uses it, and a lease (a conditional UPDATE on the account
+row) makes sure two workers can never refresh the same account concurrently: the second one
+would present an already-consumed refresh token and lose the account.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+import structlog
+from sqlalchemy.orm import Session
+
+from growth_manager.accounts import notifications, repository
+from growth_manager.accounts.platforms import require_config
+from growth_manager.config import Settings
+from growth_manager.db import Database
+from growth_manager.kit.clock import utcnow
+from growth_manager.models.accounts import AccountStatus, RateLimitBudget, SocialAccount
+from growth_manager.providers.base import PlatformKey, SocialProvider, TokenSet
+from growth_manager.providers.errors import (
+    OutcomeUnknown,
+    ProviderError,
+    RateLimited,
+    ReauthRequired,
+)
+from growth_manager.providers.http import RateLimitState
+from growth_manager.providers.registry import provider_for
+
+log = structlog.get_logger(__name__)
+T = TypeVar("T")
+
+# Refresh this long before the access token expires.
+REFRESH_MARGIN: dict[str, timedelta] = {
+    "x": timedelta(minutes=20),  # 2-hour tokens; the sweep runs every 5 minutes
+    "linkedin": timedelta(days=7),  # 60-day tokens
+    "facebook": timedelta(days=7),
+    "instagram": timedelta(days=7),
+}
+LEASE = timedelta(seconds=90)
+WARN_BEFORE = timedelta(days=7)
+MAX_BACKOFF = timedelta(hours=1)
+
+
+def lease_owner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def token_of(account: SocialAccount) -> TokenSet:
+    if not account.access_token:
+        raise ReauthRequired(account.platform, "the account has no token; connect it again")
+    return TokenSet(
+        access_token=account.access_token,
+        refresh_token=account.refresh_token,
+        expires_at=account.expires_at,
+        refresh_expires_at=account.refresh_expires_at,
+        scopes=tuple(account.granted_scopes),
+    )
+
+
+def record_budgets(session: Session, account_id: int, states: list[RateLimitState]) -> None:
+    now = utcnow()
+    for state in states:
+        row = repository.budget(session, account_id, state.scope, state.endpoint)
+        if row is None:
+            row = RateLimitBudget(
+                social_account_id=account_id,
+                scope=state.scope,
+                endpoint=state.endpoint,
+                observed_at=now,
+            )
+            session.add(row)
+        row.limit = state.limit
+        row.remaining = state.remaining
+        row.used_percent = state.used_percent
+        row.reset_at = state.reset_at
+        row.observed_at = now
+        row.extra = {k: v for k, v in state.extra.items() if isinstance(v, str | int | float)}
+    session.flush()
+
+
+def mark_reauth_required(session: Session, account: SocialAccount, reason: str) -> None:
+    account.status = AccountStatus.reauth_required
+    account.status_reason = reason
+    account.next_refresh_attempt_at = None
+    notifications.raise_for_account(
+        session,
+        account,
+        "reauth_required",
+        f"Reconnect {account.name} ({account.platform})",
+        f"{reason}. Posts to this account are paused until you reconnect it: open Connections "
+        "and click Reconnect.",
+        severity="danger",
+    )
+    log.warning("accounts.token.reauth_required", account_id=account.id, platform=account.platform)
+
+
+@dataclass(frozen=True)
+class RefreshOutcome:
+    account_id: int
+    result: str  # refreshed | busy | reauth_required | failing | skipped
+
+
+class TokenKeeper:
+    def __init__(
+        self,
+        database: Database,
+        settings: Settings,
+        provider_factory: Callable[[SocialAccount], SocialProvider] | None = None,
+    ) -> None:
+        self.database = database
+        self.settings = settings
+        self._provider_factory = provider_factory
+
+    def provider(self, account: SocialAccount) -> SocialProvider:
+        if self._provider_factory is not None:
+            return self._provider_factory(account)
+        platform: PlatformKey = account.platform  # type: ignore[assignment]
+        account_id = account.id
+
+        def observe(states: list[RateLimitState]) -> None:
+            with self.database.session() as session:
+                record_budgets(session, account_id, states)
+
+        return provider_for(platform, require_config(self.settings, platform), observe)
+
+    def refresh(self, account_id: int, *, force: bool = False) -> RefreshOutcome:
+        """Refresh one account's token if due (or ``force``), under a lease."""
+        owner = lease_owner()
+        now = utcnow()
+        with self.database.session() as session:
+            account = session.get(SocialAccount, account_id)
+            if account is None or account.status == AccountStatus.disconnected:
+                return RefreshOutcome(account_id, "skipped")
+            margin = REFRESH_MARGIN.get(account.platform, timedelta(days=1))
+            due = account.expires_at is not None and account.expires_at <= now + margin
+            if not (force or due):
+                return RefreshOutcome(account_id, "skipped")
+            if not repository.take_refresh_lease(session, account_id, owner, now, now + LEASE):
+                return RefreshOutcome(account_id, "busy")
+        # The lease is committed: the HTTP call runs outside any transaction.
+        try:
+            with self.database.session() as session:
+                account = session.get(SocialAccount, account_id)
+                assert account is not None
+                token = token_of(account)
+                provider = self.provider(account)
+            try:
+                fresh = provider.refresh(token)
+            except ReauthRequired as exc:
+                with self.database.session() as session:
+                    account = session.get(SocialAccount, account_id)
+                    assert account is not None
+                    mark_reauth_required(
+                        session,
+                        account,
+                        f"{account.platform} refused to renew the token: {exc.message}",
+                    )
+                return RefreshOutcome(account_id, "reauth_required")
+            except ProviderError as exc:
+                return self._refresh_failed(account_id, exc)
+            # Commit the new pair before anything uses it: the old refresh token is now dead.
+            with self.database.session() as session:
+                account = session.get(SocialAccount, account_id)
+                assert account is not None
+                account.access_token = fresh.access_token
+                if fresh.refresh_token:
+                    account.refresh_token = fresh.refresh_token
+                    if fresh.refresh_expires_at is not None:
+                        account.refresh_expires_at = fresh.refresh_expires_at
+                account.expires_at = fresh.expires_at
+                account.last_refreshed_at = utcnow()
+                account.refresh_failures = 0
+                account.next_refresh_attempt_at = None
+                if account.status != AccountStatus.active:
+                    account.status = AccountStatus.active
+                    account.status_reason = None
+                notifications.resolve_for_account(session, account, "refresh_failing")
+            log.info("accounts.token.refreshed", account_id=account_id)
+            return RefreshOutcome(account_id, "refreshed")
+        finally:
+            with self.database.session() as session:
+                repository.release_refresh_lease(session, account_id, owner)
+
+    def _refresh_failed(self, account_id: int, exc: ProviderError) -> RefreshOutcome:
+        with self.database.session() as session:
+            account = session.get(SocialAccount, account_id)
+            assert account is not None
+            account.refresh_failures += 1
+            if isinstance(exc, OutcomeUnknown) and account.platform == "x":
+                # The platform may have rotated the refresh token and the answer was lost: the
+                # stored one is then dead. The next attempt tells; until then keep trying.
+                reason = "the last refresh answer was lost in transit"
+            elif isinstance(exc, RateLimited):
+                reason = f"rate limited, retrying in {int(exc.retry_after)} s"
+            else:
+                reason = exc.message
+            delay = (
+                timedelta(seconds=exc.retry_after)
+                if isinstance(exc, RateLimited)
+                else min(MAX_BACKOFF, timedelta(minutes=2 ** min(account.refresh_failures, 6)))
+            )
+            account.next_refresh_attempt_at = utcnow() + delay
+            account.status = AccountStatus.refresh_failing
+            account.status_reason = f"Token refresh failing: {reason}"
+            expired = account.expires_at is not None and account.expires_at <= utcnow()
+            if expired or account.refresh_failures >= 3:
+                notifications.raise_for_account(
+                    session,
+                    account,
+                    "refresh_failing",
+                    f"Can't renew the token of {account.name}",
+                    f"{account.platform} answered: {exc.message}. We keep retrying "
+                    f"(attempt {account.refresh_failures}).",
+                )
+        log.warning(
+            "accounts.token.refresh_failed",
+            account_id=account_id,
+            error=exc.message,
+            outcome=type(exc).__name__,
+        )
+        return RefreshOutcome(account_id, "failing")
+
+    def refresh_due(self) -> list[RefreshOutcome]:
+        now = utcnow()
+        widest = max(REFRESH_MARGIN.values())
+        with self.database.session() as session:
+            candidates = repository.due_for_refresh(session, now, now + widest)
+        return [self.refresh(account_id) for account_id in candidates]
+
+    def call(self, account_id: int, fn: Callable[[SocialProvider, TokenSet], T]) -> T:
+        """Run ``fn`` with the account's token. A 401 (``ReauthRequired``) triggers one forced
+        refresh and one retry; if that fails too, the account needs the user."""
+        with self.database.session() as session:
+            account = session.get(SocialAccount, account_id)
+            if account is None:
+                raise ReauthRequired("unknown", f"account {account_id} does not exist")
+            token = token_of(account)
+            provider = self.provider(account)
+        try:
+            return fn(provider, token)
+        except ReauthRequired:
+            outcome = self.refresh(account_id, force=True)
+            if outcome.result != "refreshed":
+                with self.database.session() as session:
+                    account = session.get(SocialAccount, account_id)
+                    assert account is not None
+                    if account.status != AccountStatus.reauth_required:
+                        mark_reauth_required(session, account, "the platform rejected the token")
+                raise
+            with self.database.session() as session:
+                account = session.get(SocialAccount, account_id)
+                assert account is not None
+                token = token_of(account)
+            try:
+                return fn(provider, token)
+            except ReauthRequired as exc:
+                with self.database.session() as session:
+                    account = session.get(SocialAccount, account_id)
+                    assert account is not None
+                    mark_reauth_required(session, account, exc.message)
+                raise
+
+    def verify(self, account_id: int) -> SocialAccount:
+        """Prove the connection works with a cheap authenticated call (and refresh the name,
+        avatar and follower count on the way)."""
+        with self.database.session() as session:
+            account = session.get(SocialAccount, account_id)
+            assert account is not None
+            external_id = account.external_id
+        profile = self.call(account_id, lambda p, t: p.verify(external_id, t))
+        with self.database.session() as session:
+            account = session.get(SocialAccount, account_id)
+            assert account is not None
+            account.name = profile.name or account.name
+            account.avatar_url = profile.avatar_url or account.avatar_url
+            if profile.followers is not None:
+                account.followers = profile.followers
+            account.last_verified_at = utcnow()
+            if account.status == AccountStatus.reauth_required:
+                account.status = AccountStatus.active
+                account.status_reason = None
+                notifications.resolve_for_account(session, account)
+        return account
+
+    def warn_expiring(self, now: datetime | None = None) -> int:
+        """Notify owners 7 days before an expiry only they can fix (a LinkedIn refresh token's
+        end, or an access token with no way to refresh it)."""
+        now = now or utcnow()
+        created = 0
+        with self.database.session() as session:
+            for account in repository.all_active(session):
+                deadline = user_fix_deadline(account)
+                if deadline is None:
+                    continue
+                if deadline <= now + WARN_BEFORE:
+                    notifications.raise_for_account(
+                        session,
+                        account,
+                        "expires_soon",
+                        f"{account.name} needs a fresh sign-in by {deadline:%d %b %Y}",
+                        f"{account.platform} will stop accepting this connection on "
+                        f"{deadline:%d %b %Y %H:%M} UTC and it can't be renewed automatically. "
+                        "Click Reconnect on the Connections page before then.",
+                        due_at=deadline,
+                    )
+                    created += 1
+        return created
+
+
+def user_fix_deadline(account: SocialAccount) -> datetime | None:
+    """When this connection dies unless the user signs in again (None: it renews itself)."""
+    if account.refresh_token:
+        return account.refresh_expires_at
+    return account.expires_at
