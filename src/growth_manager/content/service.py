@@ -66,19 +66,18 @@ def _after_commit(session: Session, action: Callable[[], None]) -> None:
 
 def _if_rolled_back(session: Session, action: Callable[[], None]) -> None:
     """Runs ``action`` if the session's outermost transaction rolls back instead of committing."""
+    # Listeners cannot be removed while SQLAlchemy dispatches them, so a flag retires both.
+    settled = False
 
     def rolled_back(_session: Session, previous: SessionTransaction) -> None:
-        if previous.parent is None:
-            _forget()
+        nonlocal settled
+        if not settled and previous.parent is None:
+            settled = True
             action()
 
     def committed(_session: Session) -> None:
-        _forget()
-
-    def _forget() -> None:
-        for name, listener in (("after_soft_rollback", rolled_back), ("after_commit", committed)):
-            if event.contains(session, name, listener):
-                event.remove(session, name, listener)
+        nonlocal settled
+        settled = True
 
     event.listen(session, "after_soft_rollback", rolled_back)
     event.listen(session, "after_commit", committed)
