@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
+import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -30,7 +31,7 @@ def upload(
     filename: str,
     content_type: str = "application/octet-stream",
     headers: dict[str, str] | None = None,
-) -> object:
+) -> httpx.Response:
     return client.post(
         media_url(world),
         files={"file": (filename, content, content_type)},
@@ -62,7 +63,7 @@ def test_images_are_stored_by_content_hash(
 ) -> None:
     content = image_bytes(fmt, (12, 7))
     response = upload(client, world, content, f"photo.{extension}")
-    assert response.status_code == 201, response.text  # type: ignore[attr-defined]
+    assert response.status_code == 201, response.text
     data = json_of(response)
     digest = hashlib.sha256(content).hexdigest()
     assert data["kind"] == "image"
@@ -88,7 +89,7 @@ def test_mp4_is_accepted_with_its_duration(
 ) -> None:
     content = mp4_bytes(duration_ms=2500)
     response = upload(client, world, content, "clip.mov", "video/quicktime")
-    assert response.status_code == 201, response.text  # type: ignore[attr-defined]
+    assert response.status_code == 201, response.text
     data = json_of(response)
     assert data["kind"] == "video"
     assert data["mime"] == "video/mp4"
@@ -141,7 +142,7 @@ def test_lying_files_get_415_and_leave_nothing(
     filename: str,
 ) -> None:
     response = upload(client, world, content, filename, "image/png")
-    assert response.status_code == 415, response.text  # type: ignore[attr-defined]
+    assert response.status_code == 415, response.text
     body = json_of(response)
     assert body["type"] == "unsupported_media_type"
     assert filename in body["detail"]
@@ -175,7 +176,7 @@ def test_video_limit_is_separate_from_image_limit(client: TestClient, world: Wor
     # 1.5 MB of MP4 is over the image limit (1 MB) but within the video limit.
     content = mp4_bytes() + (8 + 1536 * 1024).to_bytes(4, "big") + b"free" + b"\0" * 1536 * 1024
     response = upload(client, world, content, "long.mp4")
-    assert response.status_code == 201, response.text  # type: ignore[attr-defined]
+    assert response.status_code == 201, response.text
 
 
 def test_same_bytes_twice_are_stored_once(
@@ -184,8 +185,8 @@ def test_same_bytes_twice_are_stored_once(
     content = image_bytes("PNG")
     first = upload(client, world, content, "a.png")
     second = upload(client, world, content, "b.png")
-    assert first.status_code == 201  # type: ignore[attr-defined]
-    assert second.status_code == 200  # type: ignore[attr-defined]
+    assert first.status_code == 201
+    assert second.status_code == 200
     assert json_of(first)["id"] == json_of(second)["id"]
     assert media_rows(database) == 1
     assert len(files_under(content_settings.media_dir)) == 1
@@ -202,9 +203,9 @@ def test_same_bytes_twice_are_stored_once(
 
 def test_roles_and_scoping(client: TestClient, world: World) -> None:
     content = image_bytes("PNG")
-    assert upload(client, world, content, "a.png", headers=world.viewer.headers).status_code == 403  # type: ignore[attr-defined]
+    assert upload(client, world, content, "a.png", headers=world.viewer.headers).status_code == 403
     assert (
-        upload(client, world, content, "a.png", headers=world.outsider.headers).status_code == 404  # type: ignore[attr-defined]
+        upload(client, world, content, "a.png", headers=world.outsider.headers).status_code == 404
     )
     data = json_of(upload(client, world, content, "a.png"))
     item = f"{media_url(world)}/{data['id']}"
