@@ -1,0 +1,127 @@
+"""Every main page works at phone width (no sideways scrolling) and at desktop width.
+
+Set GM_SCREENSHOT_DIR to a directory to also keep full-page screenshots of each page at
+1280x800 and 390x844 (for looking at, not compared automatically).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from fastapi import FastAPI
+from playwright.sync_api import Page, expect
+from starlette.routing import Match
+
+from growth_manager.db import Database
+from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.flows import sign_up
+from tests.e2e.seed import seed_business
+
+EMAIL = "layout@example.com"
+
+# {b}: the business id, {s}: a strategy id, {d}: a draft id.
+PUBLIC_PAGES = ["/login", "/signup"]
+APP_PAGES = [
+    "/businesses",
+    "/businesses/{b}",
+    "/businesses/{b}/strategies",
+    "/businesses/{b}/drafts",
+    "/businesses/{b}/drafts/new",
+    "/businesses/{b}/drafts/{d}",
+    "/businesses/{b}/connections",
+    "/businesses/{b}/settings",
+    "/businesses/{b}/members",
+]
+
+OVERFLOW_JS = """() => {
+  const doc = document.scrollingElement;
+  const wide = [...document.querySelectorAll('body *')]
+    .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
+    .filter(el => !el.closest('.sidebar, .sidebar-backdrop, .table-wrap, pre, .tabs'))
+    .slice(0, 5)
+    .map(el => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : ''));
+  return {scrollWidth: doc.scrollWidth, innerWidth: window.innerWidth, wide};
+}"""
+
+
+def has_page_route(app: FastAPI, path: str) -> bool:
+    scope = {"type": "http", "path": path, "method": "GET"}
+    return any(route.matches(scope)[0] == Match.FULL for route in app.routes)
+
+
+def screenshot(page: Page, name: str, size: str) -> None:
+    directory = os.environ.get("GM_SCREENSHOT_DIR")
+    if directory:
+        Path(directory).mkdir(parents=True, exist_ok=True)
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "root"
+        page.screenshot(path=str(Path(directory) / f"{size}-{slug}.png"), full_page=True)
+
+
+def assert_fits(page: Page, label: str) -> None:
+    result = page.evaluate(OVERFLOW_JS)
+    assert result["scrollWidth"] <= result["innerWidth"], (
+        f"{label} scrolls sideways: {result['scrollWidth']}px wide in a "
+        f"{result['innerWidth']}px window; widest elements: {result['wide']}"
+    )
+
+
+def check_both_widths(page: Page, path: str, template: str) -> None:
+    for size, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(viewport)
+        response = page.goto(path)
+        assert response is not None
+        assert response.status < 400, f"{path}: HTTP {response.status}"
+        page.wait_for_load_state("networkidle")
+        assert_fits(page, f"{path} at {viewport['width']}px")
+        screenshot(page, template, size)
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_public_page_fits_phone_and_desktop(page: Page, path: str) -> None:
+    check_both_widths(page, path, path)
+
+
+@pytest.mark.parametrize("template", APP_PAGES)
+def test_app_page_fits_phone_and_desktop(
+    page: Page, app: FastAPI, database: Database, template: str
+) -> None:
+    sign_up(page, EMAIL)
+    seeded = seed_business(database, EMAIL)
+    path = template.format(b=seeded.business_id, s=seeded.strategy_id, d=seeded.draft_id)
+    if not has_page_route(app, path):
+        pytest.skip(f"{template} is not a page of the app yet")
+    check_both_widths(page, path, template)
+    if template != "/businesses":
+        # The shell knows the current business: its name is in the switcher at desktop width.
+        page.set_viewport_size(DESKTOP)
+        page.goto(path)
+        expect(page.locator(".switcher-name")).to_contain_text("Bluebird Bakery")
+
+
+def test_active_navigation_item_follows_the_page(
+    page: Page, app: FastAPI, database: Database
+) -> None:
+    sign_up(page, EMAIL)
+    seeded = seed_business(database, EMAIL)
+    base = f"/businesses/{seeded.business_id}"
+    checked = 0
+    for label, path in (
+        ("Overview", base),
+        ("Strategies", f"{base}/strategies"),
+        ("Drafts", f"{base}/drafts"),
+        ("Drafts", f"{base}/drafts/new"),
+        ("Settings", f"{base}/settings"),
+        ("Members", f"{base}/members"),
+    ):
+        if not has_page_route(app, path):
+            continue
+        page.goto(path)
+        active = page.locator(".nav-link[aria-current='page']")
+        expect(active).to_have_count(1)
+        expect(active).to_have_text(label)
+        checked += 1
+    if checked == 0:
+        pytest.skip("no business pages exist yet")
