@@ -1,0 +1,242 @@
+"""REST API for connecting accounts (the OAuth round trip) and for their health."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from growth_manager.accounts import repository
+from growth_manager.accounts.schemas import (
+    AccountOut,
+    AuthorizationUrl,
+    ChooseIn,
+    IdentityOut,
+    NotificationOut,
+    PendingOut,
+)
+from growth_manager.accounts.service import ConnectFailure, connections, missing_scopes
+from growth_manager.accounts.tokens import TokenKeeper
+from growth_manager.auth.dependencies import CurrentUser, DbSession, optional_user
+from growth_manager.business.access import require_business
+from growth_manager.config import Settings
+from growth_manager.errors import NotFound
+from growth_manager.kit.clock import utcnow
+from growth_manager.models.business import Role
+from growth_manager.models.user import User
+from growth_manager.providers.errors import ProviderError
+from growth_manager.web.templating import flash
+
+router = APIRouter(prefix="/api/v1", tags=["connections"])
+
+
+def settings_of(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+@router.get(
+    "/oauth/{platform}/authorize",
+    summary="Start connecting a social account",
+    description=(
+        "Creates a single-use state (bound to you and the business, valid 10 minutes; PKCE for "
+        "X) and redirects the browser to the platform's consent page. With `format=json` it "
+        "returns the URL instead. Needs the owner role. Platforms: x, linkedin, facebook, "
+        "instagram (Facebook and Instagram share one Facebook Login)."
+    ),
+    response_model=AuthorizationUrl,
+    responses={303: {"description": "Redirect to the platform's consent page"}},
+)
+def authorize(
+    platform: str,
+    request: Request,
+    session: DbSession,
+    user: CurrentUser,
+    business_id: Annotated[int, Query(description="The business to connect the account to")],
+    format: Annotated[str | None, Query(pattern="^(json|redirect)$")] = None,
+) -> Response | AuthorizationUrl:
+    url = connections.start(session, settings_of(request), user, business_id, platform)
+    if format == "json":
+        return AuthorizationUrl(authorization_url=url)
+    return RedirectResponse(url, status_code=303)
+
+
+@router.get(
+    "/oauth/{platform}/callback",
+    summary="Where the platform sends the browser back",
+    description=(
+        "Consumes the state, exchanges the code, checks the granted scopes and stores the "
+        "account, then redirects to the dashboard: to Connections on success or failure (with a "
+        "message saying what happened and what to do), or to the page where you choose which "
+        "Pages, organizations and Instagram accounts to connect."
+    ),
+    status_code=303,
+    response_class=RedirectResponse,
+)
+def callback(
+    platform: str,
+    request: Request,
+    session: DbSession,
+    user: Annotated[User | None, Depends(optional_user)],
+) -> RedirectResponse:
+    params = dict(request.query_params.items())
+    try:
+        result = connections.complete(session, settings_of(request), user, platform, params)
+    except ConnectFailure as failure:
+        # Returning normally commits the consumed state (single use even when the attempt
+        # failed); the failure paths write nothing else, so nothing is half-connected.
+        flash(request, failure.detail, "error")
+        if failure.business_id is not None and user is not None:
+            return RedirectResponse(
+                f"/businesses/{failure.business_id}/connections", status_code=303
+            )
+        return RedirectResponse(
+            f"/connections/failed?message={quote(failure.detail)}", status_code=303
+        )
+    base = f"/businesses/{result.business_id}/connections"
+    if result.pending_token:
+        return RedirectResponse(f"{base}/choose/{result.pending_token}", status_code=303)
+    names = ", ".join(a.name for a in result.connected)
+    flash(request, f"Connected {names}.", "success")
+    return RedirectResponse(base, status_code=303)
+
+
+@router.get(
+    "/businesses/{business_id}/connections/pending/{token}",
+    summary="Identities of a finished login, to choose from",
+    response_model=PendingOut,
+)
+def pending(business_id: int, token: str, session: DbSession, user: CurrentUser) -> PendingOut:
+    choice = connections.pending(session, user, business_id, token)
+    existing = {
+        (a.platform, a.external_id) for a in repository.list_for_business(session, business_id)
+    }
+    return PendingOut(
+        platform=choice.platform,
+        expires_at=choice.expires_at,
+        identities=[
+            IdentityOut(
+                key=f"{a.platform}:{a.external_id}",
+                platform=a.platform,
+                kind=a.kind,
+                external_id=a.external_id,
+                name=a.name,
+                username=a.username,
+                avatar_url=a.avatar_url,
+                followers=a.followers,
+                parent_external_id=a.parent_external_id,
+                missing_publish_scopes=missing_scopes(a.platform, a.kind, choice.granted_scopes),
+                already_connected=(a.platform, a.external_id) in existing,
+            )
+            for a in choice.accounts
+        ],
+    )
+
+
+@router.post(
+    "/businesses/{business_id}/connections/pending/{token}",
+    summary="Connect the chosen identities",
+    response_model=list[AccountOut],
+    status_code=201,
+)
+def choose(
+    business_id: int, token: str, body: ChooseIn, session: DbSession, user: CurrentUser
+) -> list[AccountOut]:
+    accounts = connections.choose(session, user, business_id, token, body.identities)
+    return [AccountOut.of(a, []) for a in accounts]
+
+
+@router.get(
+    "/businesses/{business_id}/accounts",
+    summary="Connected accounts and their health",
+    description="Status, scopes (granted and missing), token expiry, last refresh and the "
+    "rate-limit budget each platform last reported.",
+    response_model=list[AccountOut],
+)
+def list_accounts(business_id: int, session: DbSession, user: CurrentUser) -> list[AccountOut]:
+    accounts = connections.list(session, user, business_id)
+    budgets = repository.budgets_for(session, [a.id for a in accounts])
+    return [AccountOut.of(a, budgets) for a in accounts]
+
+
+@router.get(
+    "/businesses/{business_id}/accounts/{account_id}",
+    summary="One connected account",
+    response_model=AccountOut,
+)
+def get_account(
+    business_id: int, account_id: int, session: DbSession, user: CurrentUser
+) -> AccountOut:
+    account = connections.get(session, user, business_id, account_id)
+    return AccountOut.of(account, repository.budgets_for(session, [account.id]))
+
+
+@router.post(
+    "/businesses/{business_id}/accounts/{account_id}/verify",
+    summary="Check a connection now",
+    description="Makes one cheap authenticated call to the platform (refreshing the token once "
+    "if it is rejected) and updates the account's status.",
+    response_model=AccountOut,
+)
+def verify_account(
+    business_id: int, account_id: int, request: Request, session: DbSession, user: CurrentUser
+) -> AccountOut:
+    require_business(session, user, business_id, Role.editor)
+    if repository.get_for_business(session, business_id, account_id) is None:
+        raise NotFound(f"Account {account_id} was not found in this business.")
+    session.commit()  # the keeper works in its own transactions
+    keeper = TokenKeeper(request.app.state.database, settings_of(request))
+    with contextlib.suppress(ProviderError):  # the keeper records the outcome on the account
+        keeper.verify(account_id)
+    session.expire_all()
+    account = connections.get(session, user, business_id, account_id)
+    return AccountOut.of(account, repository.budgets_for(session, [account.id]))
+
+
+@router.delete(
+    "/businesses/{business_id}/accounts/{account_id}",
+    summary="Disconnect an account",
+    description="Revokes the grant at the platform where it supports that (X, LinkedIn, Meta) "
+    "and deletes the stored tokens. The account's posts and analytics history stay.",
+    response_model=AccountOut,
+)
+def disconnect(
+    business_id: int, account_id: int, request: Request, session: DbSession, user: CurrentUser
+) -> AccountOut:
+    account = connections.disconnect(session, settings_of(request), user, business_id, account_id)
+    return AccountOut.of(account, [])
+
+
+@router.get(
+    "/businesses/{business_id}/notifications",
+    summary="Open notifications (token trouble first)",
+    response_model=list[NotificationOut],
+)
+def list_notifications(
+    business_id: int, session: DbSession, user: CurrentUser
+) -> list[NotificationOut]:
+    require_business(session, user, business_id, Role.viewer)
+    return [
+        NotificationOut.of(n) for n in repository.notifications_for_business(session, business_id)
+    ]
+
+
+@router.post(
+    "/businesses/{business_id}/notifications/{notification_id}/read",
+    summary="Mark a notification read",
+    response_model=NotificationOut,
+)
+def read_notification(
+    business_id: int, notification_id: int, session: DbSession, user: CurrentUser
+) -> NotificationOut:
+    require_business(session, user, business_id, Role.viewer)
+    for notification in repository.notifications_for_business(
+        session, business_id, include_resolved=True
+    ):
+        if notification.id == notification_id:
+            notification.read_at = notification.read_at or utcnow()
+            return NotificationOut.of(notification)
+    raise NotFound(f"Notification {notification_id} was not found in this business.")

@@ -1,0 +1,166 @@
+"""Dashboard pages: Connections (accounts, token health, connect buttons) and the picker."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Query, Request
+from fastapi.responses import HTMLResponse, Response
+
+from growth_manager.accounts import repository
+from growth_manager.accounts.health import needs_attention
+from growth_manager.accounts.platforms import all_setups
+from growth_manager.accounts.schemas import AccountOut
+from growth_manager.accounts.service import ConnectFailure, connections, missing_scopes
+from growth_manager.accounts.tokens import TokenKeeper
+from growth_manager.auth.dependencies import DbSession, PageUser
+from growth_manager.business.access import require_business
+from growth_manager.config import Settings
+from growth_manager.errors import AppError
+from growth_manager.models.business import Role
+from growth_manager.providers.errors import ProviderError
+from growth_manager.providers.registry import descriptor
+from growth_manager.web.templating import flash, page_context, redirect, render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/businesses/{business_id}/connections", response_class=HTMLResponse)
+def connections_page(
+    business_id: int, request: Request, session: DbSession, user: PageUser
+) -> Response:
+    access = require_business(session, user, business_id, Role.viewer)
+    settings: Settings = request.app.state.settings
+    accounts = repository.list_for_business(session, business_id)
+    budgets = repository.budgets_for(session, [a.id for a in accounts])
+    views = [AccountOut.of(a, budgets) for a in accounts]
+    platforms = [
+        {
+            "key": key,
+            "name": descriptor(key).display_name,
+            "available": setup.available,
+            "sandbox": setup.config is not None and setup.config.is_sandbox,
+            "reason": setup.reason,
+            "connected": sum(
+                1 for a in accounts if a.platform == key and a.status != "disconnected"
+            ),
+        }
+        for key, setup in all_setups(settings).items()
+    ]
+    return render(
+        request,
+        "accounts/connections.html",
+        page_context(
+            session,
+            user,
+            access,
+            accounts=views,
+            attention=needs_attention(accounts),
+            platforms=platforms,
+            notifications=repository.notifications_for_business(session, business_id),
+            can_manage=access.role.allows(Role.owner),
+            can_edit=access.role.allows(Role.editor),
+        ),
+    )
+
+
+@router.get("/businesses/{business_id}/connections/choose/{token}", response_class=HTMLResponse)
+def choose_page(
+    business_id: int, token: str, request: Request, session: DbSession, user: PageUser
+) -> Response:
+    access = require_business(session, user, business_id, Role.viewer)
+    try:
+        choice = connections.pending(session, user, business_id, token)
+    except ConnectFailure as failure:
+        flash(request, failure.detail, "error")
+        return redirect(f"/businesses/{business_id}/connections")
+    existing = {
+        (a.platform, a.external_id) for a in repository.list_for_business(session, business_id)
+    }
+    identities = [
+        {
+            "key": f"{a.platform}:{a.external_id}",
+            "profile": a,
+            "platform_name": descriptor(a.platform).display_name,
+            "missing": missing_scopes(a.platform, a.kind, choice.granted_scopes),
+            "connected": (a.platform, a.external_id) in existing,
+            # Preselect what the user asked for: Instagram when they clicked Instagram.
+            "preselected": a.platform == choice.platform
+            or (choice.platform == "linkedin" and a.kind == "member"),
+        }
+        for a in choice.accounts
+    ]
+    return render(
+        request,
+        "accounts/choose.html",
+        page_context(session, user, access, choice=choice, identities=identities, token=token),
+    )
+
+
+@router.post("/businesses/{business_id}/connections/choose/{token}")
+def choose_submit(
+    business_id: int,
+    token: str,
+    request: Request,
+    session: DbSession,
+    user: PageUser,
+    identities: Annotated[list[str] | None, Form()] = None,
+) -> Response:
+    try:
+        connected = connections.choose(session, user, business_id, token, identities or [])
+    except ConnectFailure as failure:
+        flash(request, failure.detail, "error")
+        target = (
+            f"/businesses/{business_id}/connections/choose/{token}"
+            if "Choose at least one" in failure.detail
+            else f"/businesses/{business_id}/connections"
+        )
+        return redirect(target)
+    flash(request, "Connected " + ", ".join(a.name for a in connected) + ".", "success")
+    return redirect(f"/businesses/{business_id}/connections")
+
+
+@router.post("/businesses/{business_id}/connections/{account_id}/disconnect")
+def disconnect_submit(
+    business_id: int, account_id: int, request: Request, session: DbSession, user: PageUser
+) -> Response:
+    try:
+        account = connections.disconnect(
+            session, request.app.state.settings, user, business_id, account_id
+        )
+    except AppError as exc:
+        if exc.status_code == 404:
+            raise
+        flash(request, exc.detail, "error")
+    else:
+        flash(request, f"Disconnected {account.name}; its tokens are deleted.", "success")
+    return redirect(f"/businesses/{business_id}/connections")
+
+
+@router.post("/businesses/{business_id}/connections/{account_id}/verify")
+def verify_submit(
+    business_id: int, account_id: int, request: Request, session: DbSession, user: PageUser
+) -> Response:
+    require_business(session, user, business_id, Role.editor)
+    account = connections.get(session, user, business_id, account_id)
+    name = account.name
+    session.commit()
+    keeper = TokenKeeper(request.app.state.database, request.app.state.settings)
+    try:
+        keeper.verify(account_id)
+    except ProviderError as exc:
+        flash(request, f"{name}: {exc.message}", "error")
+    else:
+        flash(request, f"{name} is connected and working.", "success")
+    with contextlib.suppress(Exception):
+        session.expire_all()
+    return redirect(f"/businesses/{business_id}/connections")
+
+
+@router.get("/connections/failed", response_class=HTMLResponse)
+def failed_page(
+    request: Request,
+    message: Annotated[str, Query(max_length=500)] = "The connection did not complete.",
+) -> Response:
+    return render(request, "accounts/failed.html", {"message": message}, status_code=400)

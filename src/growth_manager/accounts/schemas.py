@@ -1,0 +1,128 @@
+"""API shapes for connected accounts and their health."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from growth_manager.accounts.service import missing_analytics_scopes, missing_scopes
+from growth_manager.accounts.tokens import user_fix_deadline
+from growth_manager.models.accounts import Notification, RateLimitBudget, SocialAccount
+
+
+class RateLimitOut(BaseModel):
+    scope: str = Field(description="endpoint, user-24h, app-24h, app-usage, business-use-case")
+    endpoint: str
+    limit: int | None
+    remaining: int | None
+    used_percent: float | None
+    reset_at: datetime | None
+    observed_at: datetime
+
+
+class AccountOut(BaseModel):
+    id: int
+    platform: str
+    kind: str
+    external_id: str
+    name: str
+    username: str | None
+    avatar_url: str | None
+    followers: int | None
+    status: str = Field(description="active, refresh_failing, reauth_required or disconnected")
+    status_reason: str | None
+    is_sandbox: bool = Field(description="Served by the local platform sandbox, not the real API")
+    granted_scopes: list[str]
+    missing_publish_scopes: list[str]
+    missing_analytics_scopes: list[str]
+    expires_at: datetime | None = Field(description="Access token expiry (None: never)")
+    refresh_expires_at: datetime | None
+    reconnect_by: datetime | None = Field(
+        description="When the connection dies unless someone signs in again (None: renews itself)"
+    )
+    connected_at: datetime | None
+    last_refreshed_at: datetime | None
+    last_verified_at: datetime | None
+    rate_limits: list[RateLimitOut]
+
+    @classmethod
+    def of(cls, account: SocialAccount, budgets: list[RateLimitBudget]) -> AccountOut:
+        return cls(
+            id=account.id,
+            platform=account.platform,
+            kind=account.kind,
+            external_id=account.external_id,
+            name=account.name,
+            username=account.username,
+            avatar_url=account.avatar_url,
+            followers=account.followers,
+            status=account.status.value,
+            status_reason=account.status_reason,
+            is_sandbox=account.is_sandbox,
+            granted_scopes=list(account.granted_scopes),
+            missing_publish_scopes=missing_scopes(
+                account.platform, account.kind, account.granted_scopes
+            ),
+            missing_analytics_scopes=missing_analytics_scopes(
+                account.platform, account.kind, account.granted_scopes
+            ),
+            expires_at=account.expires_at,
+            refresh_expires_at=account.refresh_expires_at,
+            reconnect_by=user_fix_deadline(account),
+            connected_at=account.connected_at,
+            last_refreshed_at=account.last_refreshed_at,
+            last_verified_at=account.last_verified_at,
+            rate_limits=[
+                RateLimitOut.model_validate(b, from_attributes=True)
+                for b in budgets
+                if b.social_account_id == account.id
+            ],
+        )
+
+
+class AuthorizationUrl(BaseModel):
+    authorization_url: str
+
+
+class IdentityOut(BaseModel):
+    key: str = Field(description="platform:external_id, to send back in `choose`")
+    platform: str
+    kind: str
+    external_id: str
+    name: str
+    username: str | None
+    avatar_url: str | None
+    followers: int | None
+    parent_external_id: str | None
+    missing_publish_scopes: list[str]
+    already_connected: bool
+
+
+class PendingOut(BaseModel):
+    platform: str
+    expires_at: datetime
+    identities: list[IdentityOut]
+
+
+class ChooseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    identities: list[str] = Field(min_length=1, description="keys from the pending listing")
+
+
+class NotificationOut(BaseModel):
+    id: int
+    kind: str
+    severity: str
+    title: str
+    body: str
+    action_url: str | None
+    due_at: datetime | None
+    created_at: datetime
+    read_at: datetime | None
+    resolved_at: datetime | None
+    social_account_id: int | None
+
+    @classmethod
+    def of(cls, notification: Notification) -> NotificationOut:
+        return cls.model_validate(notification, from_attributes=True)
