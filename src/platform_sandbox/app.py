@@ -7,7 +7,10 @@ from pathlib import Path
 
 from fastapi import FastAPI
 
+from platform_sandbox import apps as _apps  # noqa: F401  (declares sb_app)
+from platform_sandbox import control
 from platform_sandbox.clock import Clock
+from platform_sandbox.faults import FaultMiddleware
 from platform_sandbox.platform import Platform, SandboxContext
 from platform_sandbox.store import Store
 
@@ -28,10 +31,11 @@ def load_platforms() -> list[Platform]:
 
 
 def create_app(data_dir: Path, seed: int = 42) -> FastAPI:
+    # Platforms first: importing them declares their tables, which create_all must see.
+    platforms = load_platforms()
     store = Store(data_dir / "sandbox.sqlite3")
     store.create_all()
     ctx = SandboxContext(store=store, clock=Clock(store), seed=seed)
-    platforms = load_platforms()
     app = FastAPI(title="Growth Manager platform sandbox", docs_url="/_sandbox/docs")
     app.state.sandbox = ctx
     app.state.platforms = platforms
@@ -40,7 +44,10 @@ def create_app(data_dir: Path, seed: int = 42) -> FastAPI:
             for platform in platforms:
                 platform.seed(session, ctx)
             store.set_setting(session, "seeded", True)
+    app.include_router(control.router)
     for platform in platforms:
         for prefix, router in platform.routers.items():
             app.include_router(router, prefix=f"/{prefix}")
+    # Pure ASGI and outermost of the user middleware, so it can delay, hang or cut a response.
+    app.add_middleware(FaultMiddleware)
     return app

@@ -29,6 +29,9 @@ class SandboxContext:
     seed: int
     # Rate-limit overrides and other knobs set through the control plane: platform -> key -> value.
     overrides: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # In-memory state that is not worth persisting (rate-limit windows, fault rules): every
+    # entry is dropped by a reset, so tests never inherit a neighbour's exhausted window.
+    runtime: dict[str, Any] = field(default_factory=dict)
 
 
 def context(request: Request) -> SandboxContext:

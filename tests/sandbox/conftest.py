@@ -15,7 +15,8 @@ import pytest
 from fastapi import FastAPI
 
 from platform_sandbox.app import create_app
-from platform_sandbox.platform import Platform, SandboxContext
+from platform_sandbox.control import reset_state
+from platform_sandbox.platform import SandboxContext
 from tests.support.live_server import live_server
 
 
@@ -30,16 +31,9 @@ class SandboxHandle:
         return ctx
 
     def reset(self) -> None:
-        ctx = self.ctx
-        ctx.store.drop_all()
-        ctx.store.create_all()
-        ctx.overrides.clear()
-        platforms: list[Platform] = self.app.state.platforms
-        with ctx.store.session() as session:
-            for platform in platforms:
-                platform.seed(session, ctx)
-            ctx.store.set_setting(session, "seeded", True)
-        ctx.clock.set_offset(0)
+        # The control plane's reset: also forgets fault rules and rate-limit windows, and
+        # zeroes the clock before seeding (seeded history is laid out backwards from "now").
+        reset_state(self.app)
 
 
 @pytest.fixture(scope="session")

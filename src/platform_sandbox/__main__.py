@@ -1,0 +1,3 @@
+from platform_sandbox.server import cli
+
+cli()

@@ -1,0 +1,39 @@
+"""Run the sandbox as a standalone server: ``python -m platform_sandbox --port 8100``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+from pathlib import Path
+
+import uvicorn
+
+from platform_sandbox.app import create_app
+
+DEFAULT_PORT = 8100
+DEFAULT_DATA_DIR = Path(os.environ.get("PLATFORM_SANDBOX_DATA_DIR", ".sandbox-data"))
+
+
+def main(
+    port: int = DEFAULT_PORT,
+    data_dir: Path | str = DEFAULT_DATA_DIR,
+    host: str = "127.0.0.1",
+    seed: int = 42,
+) -> None:
+    """Serve the sandbox until interrupted; state lives in ``data_dir/sandbox.sqlite3``."""
+    app = create_app(Path(data_dir), seed=seed)
+    uvicorn.run(app, host=host, port=port, log_level="info")
+
+
+# The Growth Manager CLI (``growth-manager sandbox``) calls it by this name.
+serve = main
+
+
+def cli(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m platform_sandbox", description=__doc__)
+    parser.add_argument("--port", type=int, default=DEFAULT_PORT)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
+    parser.add_argument("--seed", type=int, default=42)
+    args = parser.parse_args(argv)
+    main(port=args.port, data_dir=args.data_dir, host=args.host, seed=args.seed)
