@@ -119,7 +119,7 @@ def _error_page(message: str) -> HTMLResponse:
     body = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>LinkedIn</title></head>
 <body><main><h1>Bummer, something went wrong.</h1>
-<p id="error-message">{html.escape(message)}</p></main></body></html>"""
+<p id="error-message">{html.escape(message, quote=False)}</p></main></body></html>"""
     return HTMLResponse(body, status_code=400)
 
 
