@@ -1,9 +1,13 @@
 """LinkedIn: OAuth on www.linkedin.com, OIDC and the versioned REST API on api.linkedin.com.
 
-Follows platform-apis.md section B. Daily throttles are overridable through
-``ctx.overrides["linkedin"]``: ``member_daily_limit`` and ``application_daily_limit`` (ints,
-every resource), ``daily_limits`` (resource name -> member limit, e.g. ``{"posts.create": 2}``),
-and ``refresh_tokens`` (False to stop issuing refresh tokens, as for non-partner apps).
+Follows platform-apis.md section B. Daily throttles (reset at midnight UTC on the sandbox clock)
+are overridable through ``ctx.overrides["linkedin"]``, e.g. with ``POST /_sandbox/ratelimits``:
+``{"member_day_limits": {"posts.create": 2}, "application_day_limits": {"*": 1000}}``, where
+``"*"`` means every resource. Resource names: userinfo, me, organizationAcls, organizations,
+posts.create, posts.get, posts.finder, posts.delete, images, comments, socialMetadata,
+socialActions, shareStatistics, followerStatistics, networkSizes, memberCreatorPostAnalytics.
+``ctx.overrides["linkedin"]["refresh_tokens"] = False`` stops issuing refresh tokens, as for
+apps that are not approved partners.
 """
 
 from __future__ import annotations

@@ -200,15 +200,21 @@ def _version_label(version: str | None) -> str:
 
 
 def _limits(ctx: SandboxContext, resource: str) -> tuple[int, int]:
+    """Member and application day limits for ``resource``, after control-plane overrides.
+
+    Overrides use the control plane's ``section -> endpoint -> limit`` shape, with ``"*"``
+    standing for every resource: ``member_day_limits`` (alias ``daily_limits``) and
+    ``application_day_limits``.
+    """
     overrides: dict[str, Any] = ctx.overrides.get(PLATFORM_NAME, {})
-    per_resource: dict[str, Any] = overrides.get("daily_limits", {})
-    member_limit = per_resource.get(resource)
-    if member_limit is None:
-        member_limit = overrides.get(
-            "member_daily_limit",
-            DEFAULT_RESOURCE_MEMBER_LIMITS.get(resource, DEFAULT_MEMBER_DAILY_LIMIT),
-        )
-    app_limit = overrides.get("application_daily_limit", DEFAULT_APPLICATION_DAILY_LIMIT)
+    member: dict[str, Any] = {
+        **overrides.get("member_day_limits", {}),
+        **overrides.get("daily_limits", {}),
+    }
+    application: dict[str, Any] = overrides.get("application_day_limits", {})
+    default_member = DEFAULT_RESOURCE_MEMBER_LIMITS.get(resource, DEFAULT_MEMBER_DAILY_LIMIT)
+    member_limit = member.get(resource, member.get("*", default_member))
+    app_limit = application.get(resource, application.get("*", DEFAULT_APPLICATION_DAILY_LIMIT))
     return int(member_limit), int(app_limit)
 
 

@@ -14,7 +14,6 @@ from platform_sandbox.apps import ensure_default_app
 from platform_sandbox.linkedin import common
 from platform_sandbox.linkedin.models import LiMember, LiOrganization, LiOrgRole, LiPost
 from platform_sandbox.platform import SandboxContext
-from platform_sandbox.store import Base
 
 
 @dataclass(frozen=True)
@@ -84,10 +83,6 @@ ROLES = (
 
 
 def seed(session: Session, ctx: SandboxContext) -> None:
-    # create_app builds the schema before importing the platform modules, so on a brand-new
-    # database the tables declared here (and sb_app) may not exist yet; checkfirst makes this
-    # a no-op otherwise.
-    Base.metadata.create_all(session.connection(), checkfirst=True)
     ensure_default_app(session, common.PLATFORM_NAME)
     if session.scalar(select(func.count()).select_from(LiMember)):
         return

@@ -510,7 +510,7 @@ def test_created_post_metrics_grow_with_the_clock(fresh_sandbox: SandboxHandle) 
 
 
 def test_daily_limit_429_then_reset_at_midnight_utc(fresh_sandbox: SandboxHandle) -> None:
-    fresh_sandbox.ctx.overrides["linkedin"] = {"daily_limits": {"posts.create": 2}}
+    fresh_sandbox.ctx.overrides["linkedin"] = {"member_day_limits": {"posts.create": 2}}
     with client(fresh_sandbox) as http:
         token = login(http).access_token
         for _ in range(2):
@@ -551,8 +551,12 @@ def test_daily_limit_429_then_reset_at_midnight_utc(fresh_sandbox: SandboxHandle
 
 
 def test_application_daily_limit(fresh_sandbox: SandboxHandle) -> None:
-    fresh_sandbox.ctx.overrides["linkedin"] = {"application_daily_limit": 1}
     with client(fresh_sandbox) as http:
+        set_limits = http.post(
+            "/_sandbox/ratelimits",
+            json={"platform": "linkedin", "limits": {"application_day_limits": {"userinfo": 1}}},
+        )
+        assert set_limits.status_code == 200, set_limits.text
         maya = login(http).access_token
         tom = login(http, member=TOM).access_token
         first = http.get(f"{API}/v2/userinfo", headers={"Authorization": f"Bearer {maya}"})

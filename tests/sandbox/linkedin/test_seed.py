@@ -85,3 +85,18 @@ def test_seed_is_deterministic(fresh_sandbox: SandboxHandle) -> None:
     with fresh_sandbox.ctx.store.session() as session:
         second = [(p.author, p.commentary, p.audience_key) for p in session.scalars(select(LiPost))]
     assert sorted(first) == sorted(second)
+
+
+def test_control_plane_lists_linkedin_ground_truth(fresh_sandbox: SandboxHandle) -> None:
+    with client(fresh_sandbox) as http:
+        response = http.get("/_sandbox/accounts", params={"platform": "linkedin"})
+    assert response.status_code == 200
+    accounts = response.json()["accounts"]
+    assert {a["urn"] for a in accounts} == {
+        f"urn:li:person:{MAYA}",
+        f"urn:li:person:{TOM}",
+        BAKERY,
+        COFFEE,
+    }
+    assert all(a["platform"] == "linkedin" for a in accounts)
+    assert all(0 <= a["best_weekday"] <= 6 and 0 <= a["best_hour"] <= 23 for a in accounts)
