@@ -15,21 +15,28 @@ from sqlalchemy import Text
 from sqlalchemy.types import TypeDecorator
 
 _fernet: MultiFernet | None = None
+_keys: list[str] = []
 
 
 def configure_keys(keys: list[str]) -> None:
     """Install the process's keys (newest first). Called once at start-up by app and worker."""
-    global _fernet
+    global _fernet, _keys
     if not keys:
         raise ValueError("at least one token encryption key is needed")
     try:
         _fernet = MultiFernet([Fernet(key.encode()) for key in keys])
+        _keys = list(keys)
     except ValueError as exc:
         raise ValueError(
             "GROWTH_TOKEN_ENCRYPTION_KEYS must be urlsafe base64 Fernet keys "
             "(make one with: python -c 'from cryptography.fernet import Fernet; "
             "print(Fernet.generate_key().decode())')"
         ) from exc
+
+
+def current_keys() -> list[str]:
+    fernet()
+    return list(_keys)
 
 
 def fernet() -> MultiFernet:
