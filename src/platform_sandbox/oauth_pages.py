@@ -75,5 +75,5 @@ def error_page(*, title: str, message: str, reason: str) -> str:
 <style>{_STYLE}</style></head>
 <body><main data-error="{escape(reason)}">
 <h1>{escape(title)}</h1>
-<p>{escape(message)}</p>
+<p>{escape(message, quote=False)}</p>
 </main></body></html>"""
