@@ -119,7 +119,10 @@ class DraftService:
             title=data.title.strip(),
             base_text=data.base_text,
             status=PostStatus.draft,
-            platforms=[p.value for p in ordered(data.platforms or list(PLATFORM_ORDER))],
+            platforms=[
+                p.value
+                for p in ordered(list(PLATFORM_ORDER) if data.platforms is None else data.platforms)
+            ],
             variants=[],
             media_links=[],
         )
