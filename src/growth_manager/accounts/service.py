@@ -44,6 +44,7 @@ from growth_manager.providers.base import (
     TokenSet,
 )
 from growth_manager.providers.errors import ProviderError
+from growth_manager.providers.http import RateLimitState
 from growth_manager.providers.oauth import new_code_verifier, new_state
 from growth_manager.providers.registry import descriptor, provider_for
 
@@ -279,7 +280,8 @@ class Connections:
         if not code:
             raise fail("The platform sent no authorization code. Start again.")
         config = require_config(settings, platform)
-        provider = provider_for(platform, config)
+        observed: list[RateLimitState] = []
+        provider = provider_for(platform, config, observed.extend)
         try:
             connection = provider.complete_login(code, pending.code_verifier)
         except ProviderError as exc:
@@ -319,17 +321,20 @@ class Connections:
             )
         result = CompleteResult(business_id=pending.business_id, platform=platform)
         if len(usable) == 1 and platform == "x":
-            result.connected.append(
-                self._upsert(
-                    session,
-                    pending.business_id,
-                    usable[0],
-                    connection.token,
-                    connection.granted_scopes,
-                    config.is_sandbox,
-                    user,
-                )
+            account = self._upsert(
+                session,
+                pending.business_id,
+                usable[0],
+                connection.token,
+                connection.granted_scopes,
+                config.is_sandbox,
+                user,
             )
+            # The budget the login's own calls reported is the account's budget now.
+            from growth_manager.accounts.tokens import record_budgets
+
+            record_budgets(session, account.id, observed)
+            result.connected.append(account)
             return result
         token = secrets.token_urlsafe(32)
         now = utcnow()

@@ -103,7 +103,13 @@ def _retry_after_header(response: httpx2.Response) -> float | None:
 
 
 def endpoint_of(response: httpx2.Response) -> str:
-    return f"{response.request.method} {response.request.url.path}"
+    """``METHOD /path``, without the sandbox's host-named prefix (``/api.x.com/2/…``), so a
+    budget has the same key against the sandbox and the real API."""
+    path = response.request.url.path
+    first, _, rest = path.lstrip("/").partition("/")
+    if "." in first and rest:
+        path = "/" + rest
+    return f"{response.request.method} {path}"
 
 
 # --- classification --------------------------------------------------------------------------
