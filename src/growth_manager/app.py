@@ -6,6 +6,7 @@ import importlib
 import importlib.util
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
@@ -23,6 +24,7 @@ from growth_manager.observability import (
     BodySizeLimitMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
+    init_sentry,
     meter_provider,
 )
 from growth_manager.web.templating import STATIC_DIR
@@ -55,7 +57,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     configure_logging(settings.log_level, settings.log_json)
     configure_keys(settings.resolved_token_keys())
+    init_sentry(
+        settings.sentry_dsn.get_secret_value() if settings.sentry_dsn else None,
+        settings.environment,
+    )
     database = Database(settings)
+    from growth_manager.accounts.platforms import log_version_warnings
+
+    log_version_warnings(settings, datetime.now(UTC).date())
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

@@ -99,7 +99,7 @@ class Settings(BaseSettings):
     )
     meta_app_secret: SecretStr | None = Field(default=None, description="Meta app secret.")
     linkedin_version: str = Field(
-        default="202601",
+        default="202610",
         description="Pinned LinkedIn-Version (YYYYMM). LinkedIn supports a version for about a "
         "year; a warning is logged as the pinned one nears its sunset.",
     )

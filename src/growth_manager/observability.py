@@ -20,6 +20,15 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 log = structlog.get_logger("growth_manager.http")
 
 
+def init_sentry(dsn: str | None, environment: str) -> None:
+    """Error tracking, only when a DSN is configured (the SDK is a no-op otherwise)."""
+    if not dsn:
+        return
+    import sentry_sdk
+
+    sentry_sdk.init(dsn=dsn, environment=environment, send_default_pii=False)
+
+
 @lru_cache(maxsize=1)
 def meter_provider() -> MeterProvider:
     # One reader per process: each one registers a collector in prometheus_client's registry.
