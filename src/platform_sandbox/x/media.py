@@ -13,6 +13,7 @@ import base64
 import binascii
 import io
 import json
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -97,12 +98,14 @@ def _detect(data: bytes, category: str) -> tuple[bool, str, int | None, int | No
 
 
 def _info(ctx: SandboxContext, media: XMedia) -> dict[str, Any]:
-    expires_at = media.created_at + EXPIRES_AFTER
+    # The 24-hour expiry runs from finalize (one-shot uploads finalize at once).
+    expires_at = (media.finalized_at or media.created_at) + EXPIRES_AFTER
+    remaining = math.ceil((expires_at - ctx.clock.now()).total_seconds())
     data: dict[str, Any] = {
         "id": media.id,
         "media_key": media.media_key,
         "size": media.size,
-        "expires_after_secs": max(0, int((expires_at - ctx.clock.now()).total_seconds())),
+        "expires_after_secs": max(0, min(remaining, int(EXPIRES_AFTER.total_seconds()))),
     }
     state, progress = processing_state(ctx, media)
     if progress is not None:
