@@ -7,7 +7,6 @@ from datetime import timedelta
 from fastapi import APIRouter, Request, Response, status
 
 from growth_manager.auth.dependencies import (
-    SESSION_USER_KEY,
     CurrentUser,
     DbSession,
     bearer_token,
@@ -40,7 +39,10 @@ def _settings(request: Request) -> Settings:
     "least 10 characters, and returns the user. Call `POST /api/v1/auth/token` next to get a "
     "bearer token. An email that already has an account answers 409 and changes nothing. "
     "Rate limited per client address (429 with `Retry-After`).",
-    responses={409: {"description": "The email already has an account."}},
+    responses={
+        409: {"description": "The email already has an account."},
+        429: {"description": "Too many attempts from this address; see `Retry-After`."},
+    },
 )
 def signup(body: SignupRequest, session: DbSession, _limit: SignupRateLimit) -> UserOut:
     user = users.signup(session, email=body.email, password=body.password, name=body.name)
@@ -54,7 +56,10 @@ def signup(body: SignupRequest, session: DbSession, _limit: SignupRateLimit) -> 
     "`Authorization: Bearer <token>`. It expires after the configured number of days "
     "(`expires_at`). A wrong email or password gets one generic 401 message. Rate limited per "
     "client address together with the dashboard login (429 with `Retry-After`).",
-    responses={401: {"description": "Email or password is incorrect."}},
+    responses={
+        401: {"description": "Email or password is incorrect."},
+        429: {"description": "Too many attempts from this address; see `Retry-After`."},
+    },
 )
 def issue_token(
     body: TokenRequest, request: Request, session: DbSession, _limit: LoginRateLimit
@@ -83,7 +88,7 @@ def _logout(request: Request, session: DbSession, user: CurrentUser) -> None:
     if token is not None:
         users.revoke_plaintext_token(session, user, token)
     else:
-        request.session.pop(SESSION_USER_KEY, None)
+        request.session.clear()
 
 
 @router.post(
