@@ -52,6 +52,11 @@ test-sqlite:  ## The whole suite on SQLite, browser tests included
 test-postgres:  ## The database-backed suite again on PostgreSQL
 	$(BIN)/pytest --db=postgres -m "not e2e" --ignore=tests/sandbox
 
+migration: install-dev  ## New migration from the models: make migration m="what changed"
+	$(BIN)/python -c 'import sys; from alembic import command; from growth_manager.config import get_settings; from growth_manager.migrate import alembic_config; command.revision(alembic_config(get_settings()), message=sys.argv[1], autogenerate=True)' "$(m)"
+	$(BIN)/ruff format src/growth_manager/migrations
+	$(BIN)/ruff check --fix --quiet src/growth_manager/migrations
+
 format: install-dev  ## Format the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .

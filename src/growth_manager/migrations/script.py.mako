@@ -10,6 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import growth_manager.kit.crypto
 import growth_manager.models.base
 ${imports if imports else ""}
 
