@@ -26,7 +26,10 @@ DEFAULT_CLIENT_IDS: dict[str, str] = {
 
 
 def default_redirect_uris(platform: str) -> list[str]:
-    return [f"{host}/api/v1/oauth/{platform}/callback" for host in _CALLBACK_HOSTS]
+    # Facebook Pages and Instagram share one Facebook Login, so Growth Manager's Meta callback
+    # is its facebook one; the instagram and meta spellings are accepted for other clients.
+    names = ["facebook", "instagram", "meta"] if platform == "meta" else [platform]
+    return [f"{host}/api/v1/oauth/{name}/callback" for name in names for host in _CALLBACK_HOSTS]
 
 
 def default_client_secret(platform: str) -> str:
