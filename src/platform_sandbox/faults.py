@@ -76,7 +76,10 @@ class FaultBook:
         if fields.get("kind") not in FAULT_KINDS:
             raise ValueError(f"kind must be one of {', '.join(FAULT_KINDS)}")
         if fields.get("regex"):
-            re.compile(fields["path"])  # fail at registration, not on some later request
+            try:  # fail at registration, not on some later request
+                re.compile(fields["path"])
+            except re.error as exc:
+                raise ValueError(f"invalid regular expression: {exc}") from exc
         with self._lock:
             rule = FaultRule(id=next(self._ids), **fields)
             self._rules.append(rule)
