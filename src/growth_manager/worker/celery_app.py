@@ -5,27 +5,32 @@ app database, so one machine needs no Redis; distributed mode is just ``GROWTH_B
 Queue messages carry ids only and may be lost (the SQLite transport drops an in-flight message
 on a crash) or duplicated (Redis redelivers after the visibility timeout): the database is the
 source of truth, and every task re-reads its row and is idempotent.
+
+Beat's schedule is not written here: each task module declares its periodic jobs next to the
+task (``@task(..., schedule=...)``, see :mod:`growth_manager.worker.tasks`), and
+:func:`create_celery` collects them.
 """
 
 from __future__ import annotations
-
-import importlib.util
 
 import kombu.transport.sqlalchemy
 from celery import Celery
 
 from growth_manager.config import Settings, get_settings
+from growth_manager.worker.beat import BEAT_MAX_LOOP_SECONDS
+from growth_manager.worker.tasks import (
+    TASK_MODULES,
+    available_task_modules,
+    beat_schedule,
+    bind_settings,
+    load_task_modules,
+)
 
 # The transport passes transport options straight to create_engine(), so polling_interval
 # cannot go there (TypeError); the class attribute is the only knob. 1.0 s is the default.
 kombu.transport.sqlalchemy.Transport.polling_interval = 0.1
 
-TASK_MODULES = [
-    "growth_manager.worker.system_tasks",
-    "growth_manager.accounts.tasks",
-    "growth_manager.publishing.tasks",
-    "growth_manager.analytics.tasks",
-]
+__all__ = ["BEAT_MAX_LOOP_SECONDS", "TASK_MODULES", "celery_app", "create_celery"]
 
 
 def broker_options(settings: Settings) -> dict[str, object]:
@@ -41,6 +46,8 @@ def create_celery(settings: Settings | None = None) -> Celery:
     if settings.effective_broker_url.startswith("sqla+sqlite"):
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     app = Celery("growth_manager", broker=settings.effective_broker_url)
+    bind_settings(app, settings)
+    load_task_modules()
     app.conf.update(
         task_ignore_result=True,  # results live in the app database
         task_serializer="json",
@@ -55,10 +62,12 @@ def create_celery(settings: Settings | None = None) -> Celery:
         worker_hijack_root_logger=False,
         task_default_queue="default",
         task_routes={"publishing.*": {"queue": "publish"}},
+        beat_schedule=beat_schedule(),
+        beat_max_loop_interval=BEAT_MAX_LOOP_SECONDS,
     )
     # Task modules use shared_task (see worker.tasks), so they register with whichever app is
-    # current; listing them here makes the worker import them at start-up.
-    app.conf.imports = [m for m in TASK_MODULES if importlib.util.find_spec(m) is not None]
+    # current; listing them here makes the worker import them at start-up too.
+    app.conf.imports = available_task_modules()
     return app
 
 
