@@ -26,7 +26,10 @@ def load_platforms() -> list[Platform]:
             if exc.name != name:
                 raise
             continue
-        platforms.append(module.PLATFORM)
+        platform = getattr(module, "PLATFORM", None)
+        if platform is None:  # package started but not exporting its platform yet
+            continue
+        platforms.append(platform)
     return platforms
 
 

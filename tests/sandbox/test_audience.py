@@ -33,8 +33,10 @@ def test_deterministic_for_a_seed() -> None:
 def test_metrics_grow_then_flatten() -> None:
     profile = audience.profile_for(1, "acct")
     features = audience.PostFeatures(text_length=120, posted_at=NOW)
-    seen = [audience.post_metrics(1, profile, "p", features, NOW + timedelta(hours=h)).impressions
-            for h in (0, 1, 6, 48, 24 * 30)]
+    seen = [
+        audience.post_metrics(1, profile, "p", features, NOW + timedelta(hours=h)).impressions
+        for h in (0, 1, 6, 48, 24 * 30)
+    ]
     assert seen[0] == 0
     assert seen == sorted(seen)
     assert seen[4] - seen[3] <= seen[4] * 0.01
@@ -52,7 +54,8 @@ def test_best_window_is_recoverable_from_post_metrics(key: str) -> None:
         metrics = audience.post_metrics(seed, profile, post.post_key, post.features, later)
         # What an analyst can compute: impressions per follower, corrected for content.
         score = metrics.impressions / (
-            audience.followers_at(profile, post.posted_at) * audience.content_multiplier(post.features)
+            audience.followers_at(profile, post.posted_at)
+            * audience.content_multiplier(post.features)
         )
         per_hour[post.posted_at.hour].append(score)
         scored.append((post.posted_at, score))

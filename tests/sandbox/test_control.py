@@ -13,7 +13,6 @@ from tests.sandbox.x.conftest import XClient
 from tests.support.live_server import live_server
 
 
-
 def _control(sandbox: SandboxHandle) -> httpx2.Client:
     return httpx2.Client(base_url=sandbox.url, timeout=10)
 
@@ -32,11 +31,20 @@ def test_default_apps_for_every_platform(fresh_sandbox: SandboxHandle) -> None:
         x_app = next(a for a in apps if a["client_id"] == "sandbox-x-client")
         assert x_app["client_secret"] == "sandbox-x-secret"
         assert "http://localhost:8000/api/v1/oauth/x/callback" in x_app["redirect_uris"]
-        added = http.post("/_sandbox/apps", json={"platform": "x", "client_id": "sandbox-x-client",
-                                                  "redirect_uris": ["http://127.0.0.1:5000/cb"]}).json()
+        added = http.post(
+            "/_sandbox/apps",
+            json={
+                "platform": "x",
+                "client_id": "sandbox-x-client",
+                "redirect_uris": ["http://127.0.0.1:5000/cb"],
+            },
+        ).json()
         assert added["redirect_uris"][-1] == "http://127.0.0.1:5000/cb"
         assert len(added["redirect_uris"]) == len(x_app["redirect_uris"]) + 1
-        assert http.post("/_sandbox/apps", json={"platform": "myspace", "client_id": "a"}).status_code == 400
+        assert (
+            http.post("/_sandbox/apps", json={"platform": "myspace", "client_id": "a"}).status_code
+            == 400
+        )
 
 
 def test_accounts_expose_the_hidden_best_window(fresh_sandbox: SandboxHandle) -> None:
@@ -63,9 +71,13 @@ def test_clock_offset_set_and_advance(fresh_sandbox: SandboxHandle) -> None:
 def test_reset_drops_created_state_and_zeroes_the_clock(fresh_sandbox: SandboxHandle) -> None:
     with httpx2.Client(base_url=fresh_sandbox.url, timeout=10) as http:
         x = XClient(fresh_sandbox, http, hook=lambda r: None)  # type: ignore[arg-type]
-        created = http.post("/api.x.com/2/tweets", json={"text": "before reset"}, headers=x.auth()).json()
+        created = http.post(
+            "/api.x.com/2/tweets", json={"text": "before reset"}, headers=x.auth()
+        ).json()
         http.post("/_sandbox/clock", json={"offset_seconds": 5000})
-        http.post("/_sandbox/faults", json={"kind": "status", "path": "/api.x.com/*", "times": None})
+        http.post(
+            "/_sandbox/faults", json={"kind": "status", "path": "/api.x.com/*", "times": None}
+        )
         assert http.post("/_sandbox/reset").json()["status"] == "reset"
         assert http.get("/_sandbox/clock").json()["offset_seconds"] == 0
         assert http.get("/_sandbox/faults").json()["faults"] == []
@@ -78,7 +90,9 @@ def test_state_export_import_round_trip(fresh_sandbox: SandboxHandle) -> None:
     with httpx2.Client(base_url=fresh_sandbox.url, timeout=10) as http:
         x = XClient(fresh_sandbox, http, hook=lambda r: None)  # type: ignore[arg-type]
         headers = x.auth()
-        tweet_id = http.post("/api.x.com/2/tweets", json={"text": "keep me"}, headers=headers).json()["data"]["id"]
+        tweet_id = http.post(
+            "/api.x.com/2/tweets", json={"text": "keep me"}, headers=headers
+        ).json()["data"]["id"]
         http.post("/_sandbox/clock", json={"offset_seconds": 120})
         state = http.get("/_sandbox/state").json()
         assert any(row["id"] == tweet_id for row in state["tables"]["x_tweet"])
@@ -100,8 +114,9 @@ def test_state_survives_a_restart_on_the_same_data_dir(tmp_path: Path) -> None:
         handle = SandboxHandle(url=url, app=first)
         x = XClient(handle, http, hook=lambda r: None)  # type: ignore[arg-type]
         token = x.token()
-        tweet_id = http.post("/api.x.com/2/tweets", json={"text": "persisted"},
-                             headers=x.auth()).json()["data"]["id"]
+        tweet_id = http.post(
+            "/api.x.com/2/tweets", json={"text": "persisted"}, headers=x.auth()
+        ).json()["data"]["id"]
         http.post("/_sandbox/clock", json={"offset_seconds": 60})
         accounts = http.get("/_sandbox/accounts").json()
     second = create_app(tmp_path, seed=7)
@@ -112,8 +127,13 @@ def test_state_survives_a_restart_on_the_same_data_dir(tmp_path: Path) -> None:
         assert got.json()["data"]["text"] == "persisted"
         assert http.get("/_sandbox/clock").json()["offset_seconds"] == 60
         # Not re-seeded: the same accounts and no duplicate history.
-        assert http.get("/_sandbox/accounts").json()["accounts"][0]["id"] == accounts["accounts"][0]["id"]
-        refreshed = http.post("/api.x.com/2/oauth2/token",
-                              data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
-                              auth=("sandbox-x-client", "sandbox-x-secret"))
+        assert (
+            http.get("/_sandbox/accounts").json()["accounts"][0]["id"]
+            == accounts["accounts"][0]["id"]
+        )
+        refreshed = http.post(
+            "/api.x.com/2/oauth2/token",
+            data={"grant_type": "refresh_token", "refresh_token": token["refresh_token"]},
+            auth=("sandbox-x-client", "sandbox-x-secret"),
+        )
         assert refreshed.status_code == 200

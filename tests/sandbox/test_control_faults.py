@@ -27,7 +27,9 @@ def _fault(x: XClient, **rule: object) -> dict[str, object]:
 
 
 def _count_posts(x: XClient, text: str) -> int:
-    found = x.http.get("/api.x.com/2/tweets/search/recent", params={"query": text}, headers=x.auth())
+    found = x.http.get(
+        "/api.x.com/2/tweets/search/recent", params={"query": text}, headers=x.auth()
+    )
     count: int = found.json()["meta"]["result_count"]
     return count
 
@@ -39,8 +41,12 @@ def test_status_fault_answers_with_x_error_body_for_n_requests(x: XClient) -> No
     for _ in range(2):
         failed = x.http.get("/api.x.com/2/users/me", headers=headers)
         assert failed.status_code == 503
-        assert failed.json() == {"title": "Service Unavailable", "detail": "Service Unavailable",
-                                 "type": "about:blank", "status": 503}
+        assert failed.json() == {
+            "title": "Service Unavailable",
+            "detail": "Service Unavailable",
+            "type": "about:blank",
+            "status": 503,
+        }
         assert failed.headers["content-type"].startswith("application/problem+json")
     assert x.http.get("/api.x.com/2/users/me", headers=headers).status_code == 200
     assert x.http.get("/_sandbox/faults").json()["faults"] == []
@@ -48,16 +54,30 @@ def test_status_fault_answers_with_x_error_body_for_n_requests(x: XClient) -> No
 
 def test_status_fault_with_regex_and_method_filter(x: XClient) -> None:
     headers = x.auth()
-    _fault(x, kind="status", method="POST", path=r"^/api\.(x|twitter)\.com/2/tweets$", regex=True,
-           status=429, times=None)
+    _fault(
+        x,
+        kind="status",
+        method="POST",
+        path=r"^/api\.(x|twitter)\.com/2/tweets$",
+        regex=True,
+        status=429,
+        times=None,
+    )
     limited = x.http.post("/api.twitter.com/2/tweets", json={"text": "hi"}, headers=headers)
     assert limited.status_code == 429
     assert limited.json()["title"] == "Too Many Requests"
     assert x.http.get("/api.x.com/2/users/me", headers=headers).status_code == 200  # GET untouched
     assert x.http.delete("/_sandbox/faults").json() == {"faults": []}
-    assert x.http.post("/api.x.com/2/tweets", json={"text": "hi"}, headers=headers).status_code == 201
+    assert (
+        x.http.post("/api.x.com/2/tweets", json={"text": "hi"}, headers=headers).status_code == 201
+    )
     assert x.http.post("/_sandbox/faults", json={"kind": "explode", "path": "*"}).status_code == 400
-    assert x.http.post("/_sandbox/faults", json={"kind": "status", "path": "(", "regex": True}).status_code == 400
+    assert (
+        x.http.post(
+            "/_sandbox/faults", json={"kind": "status", "path": "(", "regex": True}
+        ).status_code
+        == 400
+    )
 
 
 def test_delay_fault_slows_then_succeeds(x: XClient) -> None:

@@ -89,7 +89,9 @@ class XClient:
             form.action, data={**form.hidden, "account": account, "action": action}
         )
 
-    def code_for(self, account: str = BAKERY_ID, **overrides: str) -> tuple[str, str, dict[str, str]]:
+    def code_for(
+        self, account: str = BAKERY_ID, **overrides: str
+    ) -> tuple[str, str, dict[str, str]]:
         params, verifier = self.authorize_params(**overrides)
         response = self.consent(params, account)
         assert response.status_code == 302, response.text

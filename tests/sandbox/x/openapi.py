@@ -24,9 +24,7 @@ from typing import Any
 import httpx2
 from openapi_schema_validator import OAS30Validator
 
-SPEC_PATH = Path(
-    os.environ.get("X_OPENAPI_SPEC", "/work/shared/specs/x-api-v2-openapi.json")
-)
+SPEC_PATH = Path(os.environ.get("X_OPENAPI_SPEC", "/work/shared/specs/x-api-v2-openapi.json"))
 HOST_PREFIXES = ("/api.x.com", "/api.twitter.com")
 # Not described by the spec (OAuth token endpoints are documented elsewhere).
 UNDOCUMENTED = ("/2/oauth2/",)
@@ -63,7 +61,9 @@ def load_spec() -> dict[str, Any]:
 def _path_patterns() -> list[tuple[re.Pattern[str], str]]:
     patterns = []
     for template in load_spec()["paths"]:
-        regex = re.sub(r"\{[^/]+\}", r"[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}"))
+        regex = re.sub(
+            r"\{[^/]+\}", r"[^/]+", re.escape(template).replace(r"\{", "{").replace(r"\}", "}")
+        )
         patterns.append((re.compile(f"^{regex}$"), template))
     # Literal segments beat parameters (/2/tweets/search/recent over /2/tweets/{id}).
     patterns.sort(key=lambda p: p[1].count("{"))
@@ -103,7 +103,7 @@ def validate(method: str, path: str, status: int, content_type: str, body: Any) 
         response = responses[str(status)]
     else:
         response = responses.get(str(status)) or responses["default"]
-    media = content_type.split(";")[0].strip()
+    media = content_type.split(";", maxsplit=1)[0].strip()
     content = response.get("content", {})
     if media not in content:
         raise SpecViolation(f"{where}: content type {media!r} not in {sorted(content)}")

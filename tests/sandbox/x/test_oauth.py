@@ -28,7 +28,12 @@ INVALID_TOKEN = {
     "error_description": "Value passed for the token was invalid.",
     "errors": [{"message": "Value passed for the token was invalid."}],
 }
-UNAUTHORIZED = {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"}
+UNAUTHORIZED = {
+    "title": "Unauthorized",
+    "type": "about:blank",
+    "status": 401,
+    "detail": "Unauthorized",
+}
 
 
 def test_consent_page_shows_accounts_and_scopes(x: XClient) -> None:
@@ -49,7 +54,9 @@ def test_pkce_s256_code_exchange_gives_two_hour_bearer_token(x: XClient) -> None
     assert body["token_type"] == "bearer"
     assert body["expires_in"] == 7200
     assert body["scope"] == params["scope"]
-    me = x.http.get("/api.x.com/2/users/me", headers={"Authorization": f"Bearer {body['access_token']}"})
+    me = x.http.get(
+        "/api.x.com/2/users/me", headers={"Authorization": f"Bearer {body['access_token']}"}
+    )
     assert me.json()["data"]["id"] == CYCLES_ID
 
 
@@ -60,7 +67,12 @@ def test_pkce_plain_and_twitter_com_alias(x: XClient) -> None:
     code = location_code(x.consent(params))["code"][0]
     response = x.http.post(
         "/api.twitter.com/2/oauth2/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI, "code_verifier": "challenge"},
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": "challenge",
+        },
         auth=(CLIENT_ID, CLIENT_SECRET),
     )
     assert response.status_code == 200, response.text
@@ -88,7 +100,9 @@ def test_code_is_single_use_and_expires_after_30_seconds(x: XClient) -> None:
 
 def test_redirect_uri_must_match_at_exchange(x: XClient) -> None:
     code, verifier, _ = x.code_for()
-    response = x.exchange(code, verifier, redirect_uri="http://localhost:8000/api/v1/oauth/x/callback")
+    response = x.exchange(
+        code, verifier, redirect_uri="http://localhost:8000/api/v1/oauth/x/callback"
+    )
     assert response.status_code == 400
 
 
@@ -96,15 +110,26 @@ def test_confidential_client_needs_basic_auth(x: XClient) -> None:
     code, verifier, _ = x.code_for()
     response = x.http.post(
         "/api.x.com/2/oauth2/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
-              "code_verifier": verifier, "client_id": CLIENT_ID},
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier,
+            "client_id": CLIENT_ID,
+        },
     )
     assert response.status_code == 401
-    assert response.json() == {"error": "unauthorized_client", "error_description": "Missing valid authorization header"}
+    assert response.json() == {
+        "error": "unauthorized_client",
+        "error_description": "Missing valid authorization header",
+    }
     bad_secret = x.exchange(code, verifier, client_id=CLIENT_ID)
     assert bad_secret.status_code == 200  # the right Basic header still works afterwards
-    wrong = x.http.post("/api.x.com/2/oauth2/token", data={"grant_type": "refresh_token", "refresh_token": "x"},
-                        auth=(CLIENT_ID, "not-the-secret"))
+    wrong = x.http.post(
+        "/api.x.com/2/oauth2/token",
+        data={"grant_type": "refresh_token", "refresh_token": "x"},
+        auth=(CLIENT_ID, "not-the-secret"),
+    )
     assert wrong.status_code == 401
 
 
@@ -112,8 +137,13 @@ def test_public_client_uses_client_id_in_body(x: XClient) -> None:
     code, verifier, _ = x.code_for(client_id=PUBLIC_CLIENT_ID)
     response = x.http.post(
         "/api.x.com/2/oauth2/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT_URI,
-              "code_verifier": verifier, "client_id": PUBLIC_CLIENT_ID},
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": REDIRECT_URI,
+            "code_verifier": verifier,
+            "client_id": PUBLIC_CLIENT_ID,
+        },
     )
     assert response.status_code == 200, response.text
 
@@ -172,12 +202,18 @@ def test_access_token_expires_after_two_hours_and_refresh_still_works(x: XClient
 def test_revoke_access_and_refresh_tokens(x: XClient) -> None:
     body = x.token()
     headers = {"Authorization": f"Bearer {body['access_token']}"}
-    revoked = x.http.post("/api.x.com/2/oauth2/revoke", data={"token": body["access_token"]},
-                          auth=(CLIENT_ID, CLIENT_SECRET))
+    revoked = x.http.post(
+        "/api.x.com/2/oauth2/revoke",
+        data={"token": body["access_token"]},
+        auth=(CLIENT_ID, CLIENT_SECRET),
+    )
     assert (revoked.status_code, revoked.json()) == (200, {"revoked": True})
     assert x.http.get("/api.x.com/2/users/me", headers=headers).status_code == 401
-    x.http.post("/api.x.com/2/oauth2/revoke", data={"token": body["refresh_token"]},
-                auth=(CLIENT_ID, CLIENT_SECRET))
+    x.http.post(
+        "/api.x.com/2/oauth2/revoke",
+        data={"token": body["refresh_token"]},
+        auth=(CLIENT_ID, CLIENT_SECRET),
+    )
     refresh = x.http.post(
         "/api.x.com/2/oauth2/token",
         data={"grant_type": "refresh_token", "refresh_token": body["refresh_token"]},
@@ -225,8 +261,15 @@ def test_state_of_500_characters_is_accepted(x: XClient) -> None:
 
 def test_registered_app_redirect_uris_via_control_plane(x: XClient) -> None:
     uri = "http://127.0.0.1:9999/cb?tenant=1"
-    added = x.http.post("/_sandbox/apps", json={"platform": "x", "client_id": "my-app",
-                                                "client_secret": "s3", "redirect_uris": [uri]})
+    added = x.http.post(
+        "/_sandbox/apps",
+        json={
+            "platform": "x",
+            "client_id": "my-app",
+            "client_secret": "s3",
+            "redirect_uris": [uri],
+        },
+    )
     assert added.status_code == 200
     params, verifier = x.authorize_params(client_id="my-app", redirect_uri=uri)
     response = x.consent(params, BAKERY_ID)
@@ -235,7 +278,12 @@ def test_registered_app_redirect_uris_via_control_plane(x: XClient) -> None:
     basic = base64.b64encode(b"my-app:s3").decode()
     token = x.http.post(
         "/api.x.com/2/oauth2/token",
-        data={"grant_type": "authorization_code", "code": code, "redirect_uri": uri, "code_verifier": verifier},
+        data={
+            "grant_type": "authorization_code",
+            "code": code,
+            "redirect_uri": uri,
+            "code_verifier": verifier,
+        },
         headers={"Authorization": f"Basic {basic}"},
     )
     assert token.status_code == 200, token.text

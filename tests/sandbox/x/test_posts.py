@@ -28,25 +28,35 @@ def _timeline(x: XClient, user_id: str = BAKERY_ID, **params: Any) -> Any:
 
 def test_users_me_default_and_public_metrics(x: XClient) -> None:
     plain = x.http.get("/api.x.com/2/users/me", headers=x.auth())
-    assert plain.json() == {"data": {"id": BAKERY_ID, "name": "Corner Bakery", "username": "cornerbakery"}}
-    rich = x.http.get("/api.x.com/2/users/me", params={"user.fields": "public_metrics,created_at,description"},
-                      headers=x.auth()).json()["data"]
+    assert plain.json() == {
+        "data": {"id": BAKERY_ID, "name": "Corner Bakery", "username": "cornerbakery"}
+    }
+    rich = x.http.get(
+        "/api.x.com/2/users/me",
+        params={"user.fields": "public_metrics,created_at,description"},
+        headers=x.auth(),
+    ).json()["data"]
     metrics = rich["public_metrics"]
-    account = next(a for a in x.http.get("/_sandbox/accounts").json()["accounts"] if a["id"] == BAKERY_ID)
+    account = next(
+        a for a in x.http.get("/_sandbox/accounts").json()["accounts"] if a["id"] == BAKERY_ID
+    )
     assert metrics["followers_count"] == account["followers_count"]
     assert metrics["tweet_count"] >= 20
     # The audience grows: a month later there are more followers (with a new token: the old
     # one expired on the way).
     x.clock(advance_seconds=30 * 86400)
     x.tokens.clear()
-    later = x.http.get("/api.x.com/2/users/me", params={"user.fields": "public_metrics"},
-                       headers=x.auth()).json()["data"]["public_metrics"]
+    later = x.http.get(
+        "/api.x.com/2/users/me", params={"user.fields": "public_metrics"}, headers=x.auth()
+    ).json()["data"]["public_metrics"]
     assert later["followers_count"] > metrics["followers_count"]
     assert x.hook.validated
 
 
 def test_unknown_field_is_an_invalid_request(x: XClient) -> None:
-    response = x.http.get("/api.x.com/2/users/me", params={"user.fields": "shoe_size"}, headers=x.auth())
+    response = x.http.get(
+        "/api.x.com/2/users/me", params={"user.fields": "shoe_size"}, headers=x.auth()
+    )
     assert response.status_code == 400
     body = response.json()
     assert body["title"] == "Invalid Request"
@@ -81,12 +91,21 @@ def test_weighted_length_rules(x: XClient) -> None:
 
 def test_thread_and_quote(x: XClient) -> None:
     first = _post(x, {"text": "A thread about sourdough 1/3"}).json()["data"]["id"]
-    second = _post(x, {"text": "2/3 starter", "reply": {"in_reply_to_tweet_id": first}}).json()["data"]["id"]
-    third = _post(x, {"text": "3/3 bake", "reply": {"in_reply_to_tweet_id": second}}).json()["data"]["id"]
-    quote = _post(x, {"text": "Worth a read", "quote_tweet_id": first}, CYCLES_ID).json()["data"]["id"]
+    second = _post(x, {"text": "2/3 starter", "reply": {"in_reply_to_tweet_id": first}}).json()[
+        "data"
+    ]["id"]
+    third = _post(x, {"text": "3/3 bake", "reply": {"in_reply_to_tweet_id": second}}).json()[
+        "data"
+    ]["id"]
+    quote = _post(x, {"text": "Worth a read", "quote_tweet_id": first}, CYCLES_ID).json()["data"][
+        "id"
+    ]
     got = x.http.get(
         "/api.x.com/2/tweets",
-        params={"ids": f"{third},{quote}", "tweet.fields": "conversation_id,in_reply_to_user_id,referenced_tweets,author_id"},
+        params={
+            "ids": f"{third},{quote}",
+            "tweet.fields": "conversation_id,in_reply_to_user_id,referenced_tweets,author_id",
+        },
         headers=x.auth(),
     ).json()["data"]
     assert got[0]["conversation_id"] == first
@@ -113,22 +132,29 @@ def test_delete_own_post_only(x: XClient) -> None:
 
 def test_get_tweets_partial_and_total_errors(x: XClient) -> None:
     ids = [t["id"] for t in _timeline(x, max_results=5).json()["data"]]
-    partial = x.http.get("/api.x.com/2/tweets", params={"ids": ",".join([*ids[:2], "1276230436478386177"])},
-                         headers=x.auth()).json()
+    partial = x.http.get(
+        "/api.x.com/2/tweets",
+        params={"ids": ",".join([*ids[:2], "1276230436478386177"])},
+        headers=x.auth(),
+    ).json()
     assert [t["id"] for t in partial["data"]] == ids[:2]
-    assert partial["errors"] == [{
-        "value": "1276230436478386177",
-        "detail": "Could not find tweet with ids: [1276230436478386177].",
-        "title": "Not Found Error",
-        "resource_type": "tweet",
-        "parameter": "ids",
-        "resource_id": "1276230436478386177",
-        "type": "https://api.twitter.com/2/problems/resource-not-found",
-    }]
+    assert partial["errors"] == [
+        {
+            "value": "1276230436478386177",
+            "detail": "Could not find tweet with ids: [1276230436478386177].",
+            "title": "Not Found Error",
+            "resource_type": "tweet",
+            "parameter": "ids",
+            "resource_id": "1276230436478386177",
+            "type": "https://api.twitter.com/2/problems/resource-not-found",
+        }
+    ]
     none = x.http.get("/api.x.com/2/tweets", params={"ids": "20,21"}, headers=x.auth()).json()
     assert "data" not in none
     assert len(none["errors"]) == 2
-    too_many = x.http.get("/api.x.com/2/tweets", params={"ids": ",".join(["20"] * 101)}, headers=x.auth())
+    too_many = x.http.get(
+        "/api.x.com/2/tweets", params={"ids": ",".join(["20"] * 101)}, headers=x.auth()
+    )
     assert too_many.status_code == 400
     missing = x.http.get("/api.x.com/2/tweets", headers=x.auth())
     assert missing.status_code == 400
@@ -137,53 +163,97 @@ def test_get_tweets_partial_and_total_errors(x: XClient) -> None:
 def test_private_metrics_only_for_owner_and_under_30_days(x: XClient) -> None:
     timeline = _timeline(x, max_results=100, **{"tweet.fields": "created_at"}).json()["data"]
     now = datetime.now(UTC)
-    recent = next(t["id"] for t in timeline
-                  if (now - datetime.fromisoformat(t["created_at"].replace("Z", "+00:00"))).days < 25)
-    old = next(t["id"] for t in timeline
-               if (now - datetime.fromisoformat(t["created_at"].replace("Z", "+00:00"))).days > 35)
+    recent = next(
+        t["id"]
+        for t in timeline
+        if (now - datetime.fromisoformat(t["created_at"].replace("Z", "+00:00"))).days < 25
+    )
+    old = next(
+        t["id"]
+        for t in timeline
+        if (now - datetime.fromisoformat(t["created_at"].replace("Z", "+00:00"))).days > 35
+    )
     fields = {"tweet.fields": "public_metrics,non_public_metrics,organic_metrics"}
-    own = x.http.get("/api.x.com/2/tweets", params={"ids": f"{recent},{old}", **fields}, headers=x.auth()).json()
+    own = x.http.get(
+        "/api.x.com/2/tweets", params={"ids": f"{recent},{old}", **fields}, headers=x.auth()
+    ).json()
     assert [t["id"] for t in own["data"]] == [recent]
     post = own["data"][0]
-    assert set(post["public_metrics"]) == {"retweet_count", "reply_count", "like_count", "quote_count",
-                                           "bookmark_count", "impression_count"}
-    assert set(post["non_public_metrics"]) >= {"impression_count", "user_profile_clicks", "engagements"}
-    assert set(post["organic_metrics"]) >= {"impression_count", "like_count", "reply_count", "retweet_count"}
-    assert post["public_metrics"]["impression_count"] == post["non_public_metrics"]["impression_count"]
+    assert set(post["public_metrics"]) == {
+        "retweet_count",
+        "reply_count",
+        "like_count",
+        "quote_count",
+        "bookmark_count",
+        "impression_count",
+    }
+    assert set(post["non_public_metrics"]) >= {
+        "impression_count",
+        "user_profile_clicks",
+        "engagements",
+    }
+    assert set(post["organic_metrics"]) >= {
+        "impression_count",
+        "like_count",
+        "reply_count",
+        "retweet_count",
+    }
+    assert (
+        post["public_metrics"]["impression_count"] == post["non_public_metrics"]["impression_count"]
+    )
     assert {e["resource_id"] for e in own["errors"]} == {old}
     assert {e["field"] for e in own["errors"]} == {"non_public_metrics", "organic_metrics"}
     assert own["errors"][0]["type"] == "https://api.twitter.com/2/problems/not-authorized-for-field"
     # Someone else asking for the bakery's private metrics gets only errors.
-    other = x.http.get("/api.x.com/2/tweets", params={"ids": recent, **fields}, headers=x.auth(CYCLES_ID)).json()
+    other = x.http.get(
+        "/api.x.com/2/tweets", params={"ids": recent, **fields}, headers=x.auth(CYCLES_ID)
+    ).json()
     assert "data" not in other
-    public_only = x.http.get("/api.x.com/2/tweets/" + recent, params={"tweet.fields": "public_metrics"},
-                             headers=x.auth(CYCLES_ID)).json()
+    public_only = x.http.get(
+        "/api.x.com/2/tweets/" + recent,
+        params={"tweet.fields": "public_metrics"},
+        headers=x.auth(CYCLES_ID),
+    ).json()
     assert public_only["data"]["public_metrics"] == post["public_metrics"]
 
 
 def test_metrics_follow_the_audience_model_and_the_clock(x: XClient) -> None:
     tweet_id = _post(x, {"text": "New seasonal loaf: pumpkin & rye #local"}).json()["data"]["id"]
     fields = {"tweet.fields": "public_metrics,created_at"}
-    fresh = x.http.get(f"/api.x.com/2/tweets/{tweet_id}", params=fields, headers=x.auth()).json()["data"]
+    fresh = x.http.get(f"/api.x.com/2/tweets/{tweet_id}", params=fields, headers=x.auth()).json()[
+        "data"
+    ]
     assert fresh["public_metrics"]["impression_count"] == 0
     x.clock(advance_seconds=3600)
     token = x.token()  # still valid: 1 h < 2 h
-    hour = x.http.get(f"/api.x.com/2/tweets/{tweet_id}", params=fields,
-                      headers={"Authorization": f"Bearer {token['access_token']}"}).json()["data"]
+    hour = x.http.get(
+        f"/api.x.com/2/tweets/{tweet_id}",
+        params=fields,
+        headers={"Authorization": f"Bearer {token['access_token']}"},
+    ).json()["data"]
     x.clock(advance_seconds=3600 * 1.9)
     x.tokens.clear()
-    day = x.http.get(f"/api.x.com/2/tweets/{tweet_id}", params=fields, headers=x.auth()).json()["data"]
-    assert 0 < hour["public_metrics"]["impression_count"] < day["public_metrics"]["impression_count"]
+    day = x.http.get(f"/api.x.com/2/tweets/{tweet_id}", params=fields, headers=x.auth()).json()[
+        "data"
+    ]
+    assert (
+        0 < hour["public_metrics"]["impression_count"] < day["public_metrics"]["impression_count"]
+    )
     # Same numbers as the audience model computes for this post at the sandbox clock.
     ctx = x.sandbox.ctx
     profile = audience.profile_for(ctx.seed, "x:cornerbakery")
     posted = datetime.fromisoformat(day["created_at"].replace("Z", "+00:00"))
     expected = audience.post_metrics(
-        ctx.seed, profile, f"x:post:{tweet_id}",
+        ctx.seed,
+        profile,
+        f"x:post:{tweet_id}",
         audience.PostFeatures(text_length=len(day["text"]), posted_at=posted, hashtag_count=1),
         ctx.clock.now(),
     )
-    assert abs(day["public_metrics"]["impression_count"] - expected.impressions) <= expected.impressions * 0.01 + 2
+    assert (
+        abs(day["public_metrics"]["impression_count"] - expected.impressions)
+        <= expected.impressions * 0.01 + 2
+    )
 
 
 def test_timeline_pagination_walks_all_history(x: XClient) -> None:
@@ -205,29 +275,43 @@ def test_timeline_pagination_walks_all_history(x: XClient) -> None:
     assert pages >= 2
     assert len(seen) == len(set(seen))
     assert seen == sorted(seen, key=int, reverse=True)
-    me = x.http.get("/api.x.com/2/users/me", params={"user.fields": "public_metrics"}, headers=x.auth()).json()
+    me = x.http.get(
+        "/api.x.com/2/users/me", params={"user.fields": "public_metrics"}, headers=x.auth()
+    ).json()
     assert len(seen) == me["data"]["public_metrics"]["tweet_count"]
-    oldest_post = x.http.get(f"/api.x.com/2/tweets/{seen[-1]}", params={"tweet.fields": "created_at"},
-                             headers=x.auth()).json()["data"]
+    oldest_post = x.http.get(
+        f"/api.x.com/2/tweets/{seen[-1]}", params={"tweet.fields": "created_at"}, headers=x.auth()
+    ).json()["data"]
     oldest = datetime.fromisoformat(oldest_post["created_at"].replace("Z", "+00:00"))
     assert (datetime.now(UTC) - oldest).days >= 85  # about 90 days of history
     bad = _timeline(x, max_results=2)
     assert bad.status_code == 400
-    assert bad.json()["errors"][0]["message"] == "The `max_results` query parameter value [2] is not between 5 and 100"
+    assert (
+        bad.json()["errors"][0]["message"]
+        == "The `max_results` query parameter value [2] is not between 5 and 100"
+    )
 
 
 def test_search_recent_and_simulated_replies(x: XClient) -> None:
     _post(x, {"text": "Tasting night this Friday"})
-    found = x.http.get("/api.x.com/2/tweets/search/recent", params={"query": "tasting night"}, headers=x.auth()).json()
+    found = x.http.get(
+        "/api.x.com/2/tweets/search/recent", params={"query": "tasting night"}, headers=x.auth()
+    ).json()
     assert found["meta"]["result_count"] == 1
-    empty = x.http.get("/api.x.com/2/tweets/search/recent", params={"query": "zzzz-nothing"}, headers=x.auth()).json()
+    empty = x.http.get(
+        "/api.x.com/2/tweets/search/recent", params={"query": "zzzz-nothing"}, headers=x.auth()
+    ).json()
     assert empty == {"meta": {"result_count": 0}}
     timeline = _timeline(x, max_results=20, **{"tweet.fields": "public_metrics"}).json()["data"]
     busy = max(timeline, key=lambda t: t["public_metrics"]["reply_count"])
     replies = x.http.get(
         "/api.x.com/2/tweets/search/recent",
-        params={"query": f"conversation_id:{busy['id']}", "max_results": 100, "expansions": "author_id",
-                "tweet.fields": "in_reply_to_user_id,conversation_id,created_at"},
+        params={
+            "query": f"conversation_id:{busy['id']}",
+            "max_results": 100,
+            "expansions": "author_id",
+            "tweet.fields": "in_reply_to_user_id,conversation_id,created_at",
+        },
         headers=x.auth(),
     ).json()
     assert replies["meta"]["result_count"] == min(busy["public_metrics"]["reply_count"], 100) > 0
@@ -243,8 +327,16 @@ def test_scopes_are_enforced(x: XClient) -> None:
     assert x.http.get("/api.x.com/2/users/me", headers=read_only).status_code == 200
     denied = x.http.post("/api.x.com/2/tweets", json={"text": "nope"}, headers=read_only)
     assert denied.status_code == 403
-    assert denied.json() == {"title": "Forbidden", "detail": "Forbidden", "type": "about:blank", "status": 403}
+    assert denied.json() == {
+        "title": "Forbidden",
+        "detail": "Forbidden",
+        "type": "about:blank",
+        "status": 403,
+    }
     no_users = x.auth(scope="tweet.read")
     assert x.http.get("/api.x.com/2/users/me", headers=no_users).status_code == 403
     assert x.http.get("/api.x.com/2/users/me").status_code == 401
-    assert x.http.get("/api.x.com/2/users/me", headers={"Authorization": "Bearer nope"}).status_code == 401
+    assert (
+        x.http.get("/api.x.com/2/users/me", headers={"Authorization": "Bearer nope"}).status_code
+        == 401
+    )

@@ -54,8 +54,9 @@ def _header(headers: dict[str, list[str]], name: str) -> str | None:
 class Replayer:
     def __init__(self, x: XClient) -> None:
         self.x = x
-        timeline = x.http.get(f"/api.x.com/2/users/{BAKERY_ID}/tweets", params={"max_results": 5},
-                              headers=x.auth()).json()["data"]
+        timeline = x.http.get(
+            f"/api.x.com/2/users/{BAKERY_ID}/tweets", params={"max_results": 5}, headers=x.auth()
+        ).json()["data"]
         self.known_tweets = [t["id"] for t in timeline]
         self.ids: dict[str, str] = {RECORDED_USER: BAKERY_ID}
 
@@ -67,7 +68,9 @@ class Replayer:
     def path(self, uri: str) -> tuple[str, str]:
         parts = urlsplit(uri)
         path = re.sub(r"/(\d{5,19})(?=/|$)", lambda m: "/" + self.map_id(m.group(1)), parts.path)
-        query = re.sub(r"\d{5,19}", lambda m: self.map_id(m.group(0)), parts.query.replace("%2C", ","))
+        query = re.sub(
+            r"\d{5,19}", lambda m: self.map_id(m.group(0)), parts.query.replace("%2C", ",")
+        )
         return f"/{parts.hostname}{path}", query
 
 
@@ -75,10 +78,15 @@ class Replayer:
 @pytest.mark.parametrize("cassette", CASSETTES, ids=lambda p: p.stem)
 def test_recorded_requests_replay_with_the_same_contract(x: XClient, cassette: Path) -> None:
     limits = {"rate_limits": RECORDED_LIMITS}
-    assert x.http.post("/_sandbox/ratelimits", json={"platform": "x", "limits": limits}).status_code == 200
+    assert (
+        x.http.post("/_sandbox/ratelimits", json={"platform": "x", "limits": limits}).status_code
+        == 200
+    )
     if "search" in cassette.stem:
         for index in range(11):  # enough matches for a full first page and a next_token
-            x.http.post("/api.x.com/2/tweets", json={"text": f"post {index} about tweepy"}, headers=x.auth())
+            x.http.post(
+                "/api.x.com/2/tweets", json={"text": f"post {index} about tweepy"}, headers=x.auth()
+            )
     replay = Replayer(x)
     interactions = yaml.safe_load(cassette.read_text())["interactions"]
     for interaction in interactions:
@@ -91,8 +99,9 @@ def test_recorded_requests_replay_with_the_same_contract(x: XClient, cassette: P
             body = json.dumps(body)
         if content_type:
             headers["Content-Type"] = content_type
-        response = x.http.request(request["method"], path + (f"?{query}" if query else ""),
-                                  content=body, headers=headers)
+        response = x.http.request(
+            request["method"], path + (f"?{query}" if query else ""), content=body, headers=headers
+        )
         where = f"{cassette.stem}: {request['method']} {path}"
         assert response.status_code == recorded["status"]["code"], f"{where}: {response.text}"
 
@@ -110,7 +119,9 @@ def test_recorded_requests_replay_with_the_same_contract(x: XClient, cassette: P
         else:
             expected = re.sub(r"^https://", f"{x.sandbox.url}/", recorded_location)
             expected = re.sub(r"\d+$", "", expected)
-            assert re.fullmatch(re.escape(expected) + r"\d{1,19}", response.headers["location"]), where
+            assert re.fullmatch(re.escape(expected) + r"\d{1,19}", response.headers["location"]), (
+                where
+            )
 
         recorded_type = (_header(recorded["headers"], "content-type") or "").split(";")[0]
         assert response.headers["content-type"].split(";")[0] == recorded_type, where
