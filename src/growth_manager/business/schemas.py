@@ -19,6 +19,7 @@ from pydantic import (
     EmailStr,
     Field,
     HttpUrl,
+    StringConstraints,
     ValidationInfo,
     field_validator,
 )
@@ -66,10 +67,6 @@ def _website(value: Any) -> Any:
     return value
 
 
-def _clean_text(value: Any) -> Any:
-    return value.strip() if isinstance(value, str) else value
-
-
 def _clean_list(value: list[str]) -> list[str]:
     """Trims items, drops empty ones and repeats (case-insensitively), keeps the order."""
     seen: set[str] = set()
@@ -92,9 +89,17 @@ def _website_fits(value: HttpUrl | None) -> HttpUrl | None:
 
 Timezone = Annotated[str, AfterValidator(_timezone)]
 Website = Annotated[HttpUrl | None, BeforeValidator(_website), AfterValidator(_website_fits)]
-Name = Annotated[str, BeforeValidator(_clean_text), Field(min_length=1, max_length=200)]
-ShortText = Annotated[str | None, BeforeValidator(_clean_text), Field(max_length=200)]
-LongText = Annotated[str, BeforeValidator(_clean_text), Field(max_length=MAX_TEXT_CHARS)]
+def _not_blank(value: str) -> str:
+    if not value:
+        raise PydanticCustomError("blank", "cannot be blank")
+    return value
+
+
+Name = Annotated[
+    str, StringConstraints(strip_whitespace=True, max_length=200), AfterValidator(_not_blank)
+]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=200)] | None
+LongText = Annotated[str, StringConstraints(strip_whitespace=True, max_length=MAX_TEXT_CHARS)]
 Phrase = Annotated[str, Field(max_length=MAX_LIST_ITEM_CHARS)]
 PhraseList = Annotated[list[Phrase], Field(max_length=MAX_LIST_ITEMS), AfterValidator(_clean_list)]
 
