@@ -89,9 +89,13 @@ def test_failed_save_keeps_text_and_names_the_limit(page: Page, database: Databa
 def test_editor_stacks_at_phone_width(page: Page, database: Database) -> None:
     sign_up(page, EMAIL)
     seeded = seed_business(database, EMAIL)
-    page.set_viewport_size(PHONE)
-    page.goto(f"/businesses/{seeded.business_id}/drafts/{seeded.draft_id}")
-    text_box = page.get_by_label("Text", exact=True).bounding_box()
+    page.set_viewport_size({"width": PHONE["width"], "height": PHONE["height"]})
+    response = page.goto(f"/businesses/{seeded.business_id}/drafts/{seeded.draft_id}")
+    assert response is not None
+    assert response.status == 200, response.status
+    text = page.get_by_label("Text", exact=True)
+    expect(text).to_be_visible()
+    text_box = text.bounding_box()
     x_card_box = page.locator("section.platform-x").bounding_box()
     assert text_box is not None
     assert x_card_box is not None
