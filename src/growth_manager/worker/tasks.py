@@ -62,7 +62,14 @@ REQUEST_ID_HEADER = "request_id"
 
 
 def available_task_modules() -> list[str]:
-    return [name for name in TASK_MODULES if importlib.util.find_spec(name) is not None]
+    return [name for name in TASK_MODULES if _exists(name)]
+
+
+def _exists(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # the parent package doesn't exist yet
+        return False
 
 
 def load_task_modules() -> None:
