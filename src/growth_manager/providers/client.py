@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx2
 
+from growth_manager.providers.base import Descriptor, PlatformKey, ProviderConfig
 from growth_manager.providers.http import RateLimitState, parse_rate_limits, send
 
 RateLimitObserver = Callable[[list[RateLimitState]], None]
@@ -40,3 +41,19 @@ class PlatformHttp:
 
     def close(self) -> None:
         self._client.close()
+
+
+class HttpProvider:
+    """What every provider shares: its config and one HTTP client that reports budgets."""
+
+    descriptor: Descriptor
+    platform: PlatformKey
+
+    def __init__(
+        self,
+        config: ProviderConfig,
+        on_rate_limits: RateLimitObserver | None = None,
+        http: PlatformHttp | None = None,
+    ) -> None:
+        self.config = config
+        self.http = http or PlatformHttp(self.platform, config.timeout_seconds, on_rate_limits)

@@ -16,10 +16,9 @@ from growth_manager.providers.base import (
     AccountProfile,
     Connection,
     Descriptor,
-    ProviderConfig,
     TokenSet,
 )
-from growth_manager.providers.client import PlatformHttp, RateLimitObserver
+from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ProviderError, ReauthRequired, Rejected
 from growth_manager.providers.oauth import call_token_endpoint, oauth_client, token_set
 
@@ -53,17 +52,9 @@ DEFAULT_VERSION = "202601"
 ADMIN_ROLES = ("ADMINISTRATOR", "CONTENT_ADMIN", "DIRECT_SPONSORED_CONTENT_POSTER")
 
 
-class LinkedInProvider:
+class LinkedInProvider(HttpProvider):
     descriptor = DESCRIPTOR
-
-    def __init__(
-        self,
-        config: ProviderConfig,
-        on_rate_limits: RateLimitObserver | None = None,
-        http: PlatformHttp | None = None,
-    ) -> None:
-        self.config = config
-        self.http = http or PlatformHttp("linkedin", config.timeout_seconds, on_rate_limits)
+    platform = "linkedin"
 
     @property
     def version(self) -> str:

@@ -23,10 +23,9 @@ from growth_manager.providers.base import (
     Connection,
     Descriptor,
     PlatformKey,
-    ProviderConfig,
     TokenSet,
 )
-from growth_manager.providers.client import PlatformHttp, RateLimitObserver
+from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ReauthRequired, Rejected
 from growth_manager.providers.oauth import token_set
 
@@ -85,20 +84,11 @@ PAGE_FIELDS = (
 )
 
 
-class MetaProvider:
+class MetaProvider(HttpProvider):
     """Shared by Facebook Pages and Instagram: one login, one Graph API."""
 
     descriptor: Descriptor = FACEBOOK
     platform: PlatformKey = "facebook"
-
-    def __init__(
-        self,
-        config: ProviderConfig,
-        on_rate_limits: RateLimitObserver | None = None,
-        http: PlatformHttp | None = None,
-    ) -> None:
-        self.config = config
-        self.http = http or PlatformHttp(self.platform, config.timeout_seconds, on_rate_limits)
 
     @property
     def version(self) -> str:

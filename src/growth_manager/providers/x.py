@@ -13,10 +13,9 @@ from growth_manager.providers.base import (
     AccountProfile,
     Connection,
     Descriptor,
-    ProviderConfig,
     TokenSet,
 )
-from growth_manager.providers.client import PlatformHttp, RateLimitObserver
+from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import Rejected
 from growth_manager.providers.oauth import call_token_endpoint, oauth_client, token_set
 
@@ -41,17 +40,9 @@ DESCRIPTOR = Descriptor(
 USER_FIELDS = "profile_image_url,public_metrics,username,name"
 
 
-class XProvider:
+class XProvider(HttpProvider):
     descriptor = DESCRIPTOR
-
-    def __init__(
-        self,
-        config: ProviderConfig,
-        on_rate_limits: RateLimitObserver | None = None,
-        http: PlatformHttp | None = None,
-    ) -> None:
-        self.config = config
-        self.http = http or PlatformHttp("x", config.timeout_seconds, on_rate_limits)
+    platform = "x"
 
     # --- OAuth -------------------------------------------------------------------------------
     @property
