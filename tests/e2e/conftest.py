@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from fastapi import FastAPI
-from playwright.sync_api import BrowserContext, Route
+from playwright.sync_api import BrowserContext, Route, ViewportSize
 
 from tests.support.live_server import live_server as serve
 
@@ -36,8 +36,8 @@ ALLOWED_HOSTS = frozenset({"127.0.0.1"})
 # Schemes that never leave the browser.
 LOCAL_SCHEMES = frozenset({"data", "blob", "about"})
 
-DESKTOP = {"width": 1280, "height": 800}
-PHONE = {"width": 390, "height": 844}
+DESKTOP: ViewportSize = {"width": 1280, "height": 800}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

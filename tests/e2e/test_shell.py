@@ -75,7 +75,12 @@ def test_phone_menu_opens_and_closes(page: Page) -> None:
     sign_up(page, "phone@example.com")
     sidebar = page.locator("#sidebar")
     expect(sidebar).not_to_be_visible()
-    page.get_by_role("button", name="Menu").click()
+    menu = page.get_by_role("button", name="Menu")
+    box = menu.bounding_box()
+    assert box is not None
+    assert box["width"] >= 40, "the menu button is too small to tap"
+    assert box["height"] >= 40, "the menu button is too small to tap"
+    menu.click()
     expect(sidebar).to_be_visible()
     expect(sidebar.get_by_role("button", name="Log out")).to_be_visible()
     page.keyboard.press("Escape")
