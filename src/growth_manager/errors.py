@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger(__name__)
@@ -92,9 +92,32 @@ def describe_validation_errors(errors: list[Any]) -> str:
     return "; ".join(parts)
 
 
+def wants_page(request: Request) -> bool:
+    """A person's browser navigating the dashboard (not the API, not an htmx swap)."""
+    return (
+        not request.url.path.startswith(("/api/", "/static/"))
+        and "text/html" in request.headers.get("accept", "")
+        and request.headers.get("hx-request") is None
+    )
+
+
+def error_page(request: Request, status: int, type_: str, detail: Any) -> Response:
+    """The same error the API would give, as a dashboard page a person can act on."""
+    from growth_manager.web.templating import render
+
+    return render(
+        request,
+        "error.html",
+        {"status": status, "error_type": type_, "detail": detail},
+        status_code=status,
+    )
+
+
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(AppError)
-    async def _app_error(request: Request, exc: AppError) -> JSONResponse:
+    async def _app_error(request: Request, exc: AppError) -> Response:
+        if wants_page(request):
+            return error_page(request, exc.status_code, exc.type, exc.detail)
         return JSONResponse(
             error_body(exc.type, exc.detail), status_code=exc.status_code, headers=exc.headers
         )
@@ -129,10 +152,12 @@ def install_error_handlers(app: FastAPI) -> None:
         return RedirectResponse(f"/login?next={quote(exc.next_url)}", status_code=303)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         type_ = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
             exc.status_code, "http_error"
         )
+        if wants_page(request):
+            return error_page(request, exc.status_code, type_, exc.detail)
         return JSONResponse(
             error_body(type_, exc.detail),
             status_code=exc.status_code,
