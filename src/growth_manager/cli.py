@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import signal
 import subprocess
 import sys
 import time
-from dataclasses import dataclass, field
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import click
 
 from growth_manager import __version__
-from growth_manager.config import get_settings
+from growth_manager.config import Settings, get_settings
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,11 +38,14 @@ def _progress(message: str) -> None:
 def migrate() -> None:
     """Create or upgrade the database schema to the latest version."""
     from growth_manager.logging import configure_logging
-    from growth_manager.migrate import upgrade
+    from growth_manager.migrate import current_heads, upgrade
 
     settings = get_settings()
     configure_logging(settings.log_level, settings.log_json)
     _progress(f"Migrating {_safe_url(settings.effective_database_url)} …")
+    if not current_heads(settings):
+        click.secho("No migrations found: the schema was left as it is.", fg="yellow", err=True)
+        return
     upgrade(settings)
     _progress("Database schema is up to date.")
 
@@ -61,14 +69,41 @@ def web(host: str | None, port: int | None, workers: int) -> None:
     )
 
 
-@main.command()
-@click.option("--concurrency", "-c", type=int, default=None, help="Worker processes.")
-@click.option("--queues", "-Q", default="publish,default", show_default=True)
+def _prepare_process(settings: Settings) -> None:
+    """What every long-running process needs before it works: logs, token keys, Sentry."""
+    from growth_manager.kit.crypto import configure_keys
+    from growth_manager.logging import configure_logging
+    from growth_manager.observability import init_sentry
+
+    configure_logging(settings.log_level, settings.log_json)
+    configure_keys(settings.resolved_token_keys())
+    init_sentry(
+        settings.sentry_dsn.get_secret_value() if settings.sentry_dsn else None,
+        settings.environment,
+    )
+
+
+@main.command(short_help="Run a Celery worker (publishing, syncs, sweeps).")
+@click.option(
+    "--concurrency",
+    "-c",
+    type=int,
+    default=None,
+    help="Worker processes (default GROWTH_WORKER_CONCURRENCY, 2).",
+)
+@click.option(
+    "--queues", "-Q", default="publish,default", show_default=True, help="Queues to consume."
+)
 def worker(concurrency: int | None, queues: str) -> None:
-    """Run a Celery worker (publishing, analytics sync, token refresh)."""
+    """Run a Celery worker: publishing, analytics sync, token refresh, sweeps.
+
+    The broker is GROWTH_BROKER_URL (default: an SQLite file under the data directory). Run as
+    many as you like on Redis or RabbitMQ; on the SQLite broker, one per machine.
+    """
     from growth_manager.worker.celery_app import celery_app
 
     settings = get_settings()
+    _prepare_process(settings)
     celery_app.worker_main(
         [
             "worker",
@@ -86,13 +121,29 @@ def worker(concurrency: int | None, queues: str) -> None:
 
 @main.command()
 def beat() -> None:
-    """Run Celery beat, the clock for the periodic sweeps. Run exactly one."""
+    """Run Celery beat, the clock that sends the periodic jobs. Run exactly one.
+
+    It records its heartbeat and each job's next run time in the database, which
+    GET /api/v1/scheduler/status reports.
+    """
+    from growth_manager.worker.beat import SCHEDULER_PATH
     from growth_manager.worker.celery_app import celery_app
 
     settings = get_settings()
+    _prepare_process(settings)
     schedule_file = settings.data_dir / "celerybeat-schedule"
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    celery_app.start(["beat", "--loglevel", settings.log_level, "--schedule", str(schedule_file)])
+    celery_app.start(
+        [
+            "beat",
+            "--loglevel",
+            settings.log_level,
+            "--schedule",
+            str(schedule_file),
+            "--scheduler",
+            SCHEDULER_PATH,
+        ]
+    )
 
 
 @main.command("create-user")
@@ -114,7 +165,7 @@ def create_user(email: str, name: str, password: str) -> None:
     click.echo(f"Created user {email} (id {user_id}).")
 
 
-@main.command()
+@main.command(short_help="Run the platform sandbox (local X, LinkedIn and Meta APIs).")
 @click.option("--port", type=int, default=None, help="Port (default GROWTH_SANDBOX_PORT, 8100).")
 @click.option("--data", "data_dir", type=click.Path(), default=None, help="State directory.")
 @click.option("--seed", type=int, default=42, show_default=True, help="Audience seed.")
@@ -132,14 +183,6 @@ def sandbox(port: int | None, data_dir: str | None, seed: int) -> None:
     )
 
 
-@dataclass
-class Child:
-    name: str
-    argv: list[str]
-    process: subprocess.Popen[bytes] | None = None
-    env: dict[str, str] = field(default_factory=dict)
-
-
 def _safe_url(url: str) -> str:
     from sqlalchemy.engine import make_url
 
@@ -149,14 +192,161 @@ def _safe_url(url: str) -> str:
         return url.rsplit("@", maxsplit=1)[-1]
 
 
-@main.command()
+@dataclass
+class Child:
+    name: str
+    argv: list[str]
+    process: subprocess.Popen[bytes] | None = None
+
+
+def _die_with_parent() -> None:
+    """Runs in each child before exec: if ``run`` itself is killed (kill -9), the kernel sends
+    the child SIGTERM, so no orphaned worker keeps consuming jobs."""
+    if sys.platform == "linux":
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _describe_exit(code: int) -> str:
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit code {code}"
+
+
+class Supervisor:
+    """Starts the children, waits for the web process to be healthy, and stops everything when
+    asked (SIGINT/SIGTERM) or when any child dies."""
+
+    poll_seconds = 0.2
+    stop_timeout_seconds = 20.0
+
+    def __init__(
+        self,
+        children: list[Child],
+        *,
+        env: dict[str, str],
+        report: Callable[[str], None],
+        warn: Callable[[str], None],
+    ) -> None:
+        self.children = children
+        self.env = env
+        self.report = report
+        self.warn = warn
+        self.stop_signal: str | None = None
+
+    def _on_signal(self, signum: int, _frame: object) -> None:
+        self.stop_signal = signal.Signals(signum).name
+
+    def run(self, *, health_url: str, health_timeout: float, on_healthy: Callable[[], None]) -> int:
+        signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGTERM, self._on_signal)
+        for child in self.children:
+            if self.stop_signal:
+                break
+            self.report(f"Starting {child.name} …")
+            # Each child leads its own process group: Ctrl-C in the terminal reaches only
+            # ``run``, which stops the children in order, and a child's own subprocesses (the
+            # worker's pool) can be cleaned up as one group.
+            # ``run`` has no threads of its own, so preexec_fn is safe here.
+            child.process = subprocess.Popen(  # noqa: S603 - our own interpreter and args
+                child.argv,
+                env=self.env,
+                process_group=0,
+                preexec_fn=_die_with_parent,  # noqa: PLW1509
+            )
+        exit_code = self._watch(health_url, health_timeout, on_healthy)
+        self._stop_all()
+        return exit_code
+
+    def _dead_child(self) -> Child | None:
+        for child in self.children:
+            if child.process is not None and child.process.poll() is not None:
+                return child
+        return None
+
+    def _watch(self, health_url: str, health_timeout: float, on_healthy: Callable[[], None]) -> int:
+        health_deadline = time.monotonic() + health_timeout
+        healthy = False
+        last_answer = "no answer yet"
+        if not self.stop_signal:
+            self.report(f"Waiting for {health_url} …")
+        while not self.stop_signal:
+            dead = self._dead_child()
+            if dead is not None:
+                assert dead.process is not None
+                code = dead.process.returncode
+                self.warn(
+                    f"{dead.name} stopped unexpectedly ({_describe_exit(code)}); "
+                    "stopping everything."
+                )
+                return 1
+            if not healthy and time.monotonic() <= health_deadline:
+                healthy, last_answer = _probe(health_url)
+                if healthy:
+                    on_healthy()
+                elif time.monotonic() > health_deadline:
+                    self.warn(
+                        f"{health_url} did not answer 200 within {health_timeout:g} s "
+                        f"({last_answer}); still running, see the logs above."
+                    )
+            time.sleep(self.poll_seconds)
+        self.report(f"{self.stop_signal} received.")
+        return 0
+
+    def _stop_all(self) -> None:
+        running = [c for c in self.children if c.process and c.process.poll() is None]
+        if running:
+            self.report("Stopping " + ", ".join(c.name for c in running) + " …")
+        for child in reversed(running):
+            assert child.process is not None
+            child.process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + self.stop_timeout_seconds
+        for child in reversed(self.children):
+            if child.process is None:
+                continue
+            try:
+                child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                self.warn(f"{child.name} did not stop in time; killing it.")
+                child.process.kill()
+                child.process.wait()
+            # Whatever the child left in its group (a dead worker's pool processes) goes too.
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(child.process.pid, signal.SIGKILL)
+        self.report("Stopped.")
+
+
+def _probe(url: str) -> tuple[bool, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as response:  # noqa: S310 - our own URL
+            return response.status == 200, f"HTTP {response.status}"
+    except urllib.error.HTTPError as exc:
+        return False, f"HTTP {exc.code}"
+    except (OSError, ValueError) as exc:
+        return False, type(exc).__name__
+
+
+@main.command(short_help="Migrate, then run web, worker, beat and sandbox until Ctrl-C.")
 @click.option("--no-sandbox", is_flag=True, help="Do not start the platform sandbox.")
-def run(no_sandbox: bool) -> None:
+@click.option(
+    "--health-timeout",
+    type=float,
+    default=120.0,
+    show_default=True,
+    help="Seconds to wait for the web process to answer /health with 200.",
+)
+def run(no_sandbox: bool, health_timeout: float) -> None:
     """Migrate, then run web, worker, beat (and the platform sandbox) until Ctrl-C.
 
-    Each part runs as a child process. Ctrl-C or SIGTERM stops all of them cleanly; a child that
-    dies is reported and the rest are stopped, so a half-running product never hides.
+    Each part runs as a child process; the URL is printed once /health answers. Ctrl-C or
+    SIGTERM stops all of them cleanly. A child that dies is reported with its exit code and the
+    rest are stopped (exit code 1), so a half-running product never hides.
     """
+    from growth_manager.sandbox_wiring import sandbox_available, sandbox_environment
+
     settings = get_settings()
     ctx = click.get_current_context()
     ctx.invoke(migrate)
@@ -166,61 +356,35 @@ def run(no_sandbox: bool) -> None:
         Child("worker", [*exe, "worker"]),
         Child("beat", [*exe, "beat"]),
     ]
-    sandbox_env: dict[str, str] = {}
-    if not no_sandbox:
-        from growth_manager.sandbox_wiring import sandbox_environment
+    env = dict(os.environ)
+    if not no_sandbox and sandbox_available():
+        env.update(sandbox_environment(settings))
+        children.insert(
+            0, Child("sandbox", [*exe, "sandbox", "--port", str(settings.sandbox_port)])
+        )
+    supervisor = Supervisor(children, env=env, report=_progress, warn=_warn)
+    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host  # noqa: S104
+    local_url = f"http://{host}:{settings.port}"
+    exit_code = supervisor.run(
+        health_url=f"{local_url}/health",
+        health_timeout=health_timeout,
+        on_healthy=lambda: _announce(local_url, settings.public_url),
+    )
+    sys.exit(exit_code)
 
-        sandbox_env = sandbox_environment(settings)
-        if sandbox_env:
-            children.insert(
-                0, Child("sandbox", [*exe, "sandbox", "--port", str(settings.sandbox_port)])
-            )
-    env = {**os.environ, **sandbox_env}
-    for child in children:
-        _progress(f"Starting {child.name} …")
-        child.process = subprocess.Popen(child.argv, env=env)  # noqa: S603
+
+def _warn(message: str) -> None:
+    click.secho(message, fg="red", bold=True, err=True)
+
+
+def _announce(local_url: str, public_url: str) -> None:
+    where = local_url
+    if public_url.rstrip("/") != local_url:
+        where += f" (public URL {public_url}, GROWTH_PUBLIC_URL)"
     _progress(
-        click.style(f"Growth Manager is running at {settings.public_url}", fg="green", bold=True)
+        click.style(f"Growth Manager is running at {where}", fg="green", bold=True)
         + " (Ctrl-C stops everything)"
     )
-    stopping = False
-
-    def stop(_signum: int, _frame: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGINT, stop)
-    signal.signal(signal.SIGTERM, stop)
-    exit_code = 0
-    while not stopping:
-        for child in children:
-            assert child.process is not None
-            code = child.process.poll()
-            if code is not None:
-                click.secho(
-                    f"{child.name} exited with code {code}; stopping everything.",
-                    fg="red",
-                    err=True,
-                )
-                exit_code = code or 1
-                stopping = True
-                break
-        time.sleep(0.3)
-    _progress("Stopping …")
-    for child in reversed(children):
-        if child.process and child.process.poll() is None:
-            child.process.send_signal(signal.SIGTERM)
-    deadline = time.monotonic() + 15
-    for child in reversed(children):
-        if child.process is None:
-            continue
-        try:
-            child.process.wait(timeout=max(0.1, deadline - time.monotonic()))
-        except subprocess.TimeoutExpired:
-            click.secho(f"{child.name} did not stop in time; killing it.", fg="yellow", err=True)
-            child.process.kill()
-    _progress("Stopped.")
-    sys.exit(exit_code)
 
 
 if __name__ == "__main__":

@@ -7,7 +7,18 @@ variables point that platform's base URLs at the sandbox for every child process
 
 from __future__ import annotations
 
+import importlib.util
+
 from growth_manager.config import Settings
+
+
+def sandbox_available() -> bool:
+    """Whether the platform sandbox is installed (it ships in the same package today, but
+    ``run`` must keep working without it)."""
+    try:
+        return importlib.util.find_spec("platform_sandbox.server") is not None
+    except ModuleNotFoundError:
+        return False
 
 
 def sandbox_url(settings: Settings) -> str:
