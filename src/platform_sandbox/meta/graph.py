@@ -499,7 +499,7 @@ def _publish_time(call: Call) -> tuple[bool, Any]:
     published_raw = call.param("published")
     published = True if published_raw is None else common.truthy(published_raw)
     scheduled_raw = call.param("scheduled_publish_time")
-    now = call.now
+    now = call.stamp
     if not scheduled_raw:
         return published, now
     if published:
@@ -534,7 +534,7 @@ def _new_post(
         link=link,
         status_type=status_type,
         photo_ids=photo_ids,
-        created_at=call.now,
+        created_at=call.stamp,
         publish_at=publish_at,
         published=published,
         audience_key=f"facebook:{page.id}:{post_id}",
@@ -653,7 +653,7 @@ def create_photo(call: Call, node: Node) -> Any:
         height=height,
         published=published,
         post_id=None,
-        created_at=call.now,
+        created_at=call.stamp,
     )
     call.session.add(photo)
     if not published:
@@ -791,7 +791,7 @@ def create_comment(call: Call, node: Node) -> Any:
             from_id=from_id,
             from_name=from_name,
             message=message,
-            created_at=call.now,
+            created_at=call.stamp,
         )
     )
     return {"id": comment_id}
@@ -883,7 +883,7 @@ def carousel_error(message: str) -> GraphError:
 def create_container(call: Call, node: Node) -> Any:
     _require_ig_publisher(call)
     account_row = _ig(node)
-    now = call.now
+    now = call.stamp
     media_type = (call.param("media_type") or "").upper()
     image_url, video_url = call.param("image_url"), call.param("video_url")
     caption = call.param("caption") or ""
@@ -998,7 +998,7 @@ def _media_row(
         caption=caption,
         media_url=f"https://scontent.cdninstagram.com/v/t51.29350-15/{media_id}_n.{extension}",
         shortcode=_shortcode(media_id),
-        timestamp=call.now,
+        timestamp=call.stamp,
         children=[],
         parent_id=parent,
         via_api=True,

@@ -49,6 +49,12 @@ class Call:
     def now(self) -> datetime:
         return self.ctx.clock.now()
 
+    @property
+    def stamp(self) -> datetime:
+        """Now, to the second: Graph times have no fractions, and a client recomputing a
+        post's metrics from its ``created_time`` must land on the same instant."""
+        return self.now.replace(microsecond=0)
+
     def need_caller(self) -> Caller:
         if self.caller is None:
             raise errors.token_required()
