@@ -22,7 +22,7 @@ from growth_manager.business.schemas import (
     StrategyFields,
     StrategyUpdate,
 )
-from growth_manager.errors import Conflict, InvalidInput, NotFound
+from growth_manager.errors import Conflict, InvalidInput, NotFound, describe_validation_errors
 from growth_manager.models.business import Business, BusinessMember, Role, Strategy
 from growth_manager.models.user import User
 
@@ -35,10 +35,7 @@ class StrategyInvalid(InvalidInput):
     """A partial update that, merged into the stored strategy, breaks a strategy rule."""
 
     def __init__(self, error: ValidationError) -> None:
-        from growth_manager.errors import describe_validation_errors
-
         super().__init__(describe_validation_errors(list(error.errors())))
-        self.errors = error.errors()
 
 
 class BusinessService:
