@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from playwright.sync_api import Page, Response, expect
+from playwright.sync_api import Page, Response, Route, expect
 
 from tests.e2e.conftest import NetworkGuard, is_off_machine
 from tests.e2e.flows import sign_up
@@ -85,3 +85,69 @@ def test_phone_menu_opens_and_closes(page: Page) -> None:
     expect(sidebar.get_by_role("button", name="Log out")).to_be_visible()
     page.keyboard.press("Escape")
     expect(sidebar).not_to_be_visible()
+
+
+def test_vendored_calendar_and_chart_start_in_the_browser(page: Page) -> None:
+    page.goto("/login")
+    for path in (
+        "vendor/fullcalendar/skeleton.css",
+        "vendor/fullcalendar/classic/palette.css",
+        "vendor/fullcalendar/classic/theme.css",
+    ):
+        page.add_style_tag(url=f"/static/{path}")
+    for path in (
+        "vendor/temporal-polyfill.global.js",
+        "vendor/fullcalendar/global.js",
+        "vendor/fullcalendar/classic/global.js",
+        "vendor/chart.umd.min.js",
+    ):
+        page.add_script_tag(url=f"/static/{path}")
+    page.evaluate(
+        """() => {
+        const cal = document.createElement('div');
+        const canvas = document.createElement('canvas');
+        document.body.append(cal, canvas);
+        new FullCalendar.Calendar(cal, {
+          initialView: 'dayGridMonth', initialDate: '2026-11-01',
+          events: [{title: 'Brunch post', start: '2026-11-12T09:00:00Z'}],
+        }).render();
+        new Chart(canvas, {type: 'line', data: {labels: ['Mon', 'Tue'],
+          datasets: [{label: 'Followers', data: [1, 3]}]}});
+      }"""
+    )
+    expect(page.get_by_text("Brunch post")).to_be_visible()
+    assert page.evaluate("typeof Temporal.PlainDate") == "function"
+    assert page.evaluate("Object.keys(Chart.instances).length") == 1
+
+
+def test_htmx_requests_carry_the_csrf_token(page: Page) -> None:
+    # htmx 4 no longer inherits hx-headers from <body>; app.js adds the header to every
+    # state-changing htmx request of an element anywhere in the page.
+    sent: list[dict[str, str]] = []
+
+    def capture(route: Route) -> None:
+        sent.append(route.request.headers)
+        route.fulfill(status=204, body="")
+
+    page.goto("/login")
+    page.route("**/_probe", capture)
+    token = page.locator('meta[name="csrf-token"]').get_attribute("content")
+    assert token
+    page.evaluate(
+        """() => {
+        const form = document.querySelector('form');
+        const button = document.createElement('button');
+        button.type = 'button';
+        button.id = 'probe';
+        button.textContent = 'Probe';
+        button.setAttribute('hx-post', '/_probe');
+        button.setAttribute('hx-swap', 'none');
+        form.append(button);
+        htmx.process(button);
+      }"""
+    )
+    page.locator("#probe").click()
+    page.wait_for_timeout(300)
+    assert len(sent) == 1
+    assert sent[0].get("x-csrf-token") == token
+    assert sent[0].get("hx-request") == "true"
