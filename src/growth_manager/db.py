@@ -24,9 +24,12 @@ def make_engine(url: str) -> Engine:
             url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # pysqlite's own transaction handling defers BEGIN until the first write, which lets two
-        # writers read stale rows; emit BEGIN ourselves so claims are serialised by SQLite.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # BEGIN IMMEDIATE takes SQLite's write lock when the transaction starts. With a plain
+        # (deferred) BEGIN, a transaction that reads and then writes fails at once with
+        # "database is locked" whenever another process (worker, beat) committed in between:
+        # WAL can't upgrade a stale read snapshot, and busy_timeout doesn't apply to that.
+        # Readers are never blocked by this; writers queue up behind busy_timeout.
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
 
