@@ -357,10 +357,15 @@ def run(no_sandbox: bool, health_timeout: float) -> None:
         Child("beat", [*exe, "beat"]),
     ]
     env = dict(os.environ)
-    if not no_sandbox and sandbox_available():
-        env.update(sandbox_environment(settings))
+    sandbox_env = sandbox_environment(settings) if not no_sandbox else {}
+    if sandbox_env and sandbox_available():
+        env.update(sandbox_env)
         children.insert(
             0, Child("sandbox", [*exe, "sandbox", "--port", str(settings.sandbox_port)])
+        )
+        _progress(
+            "Platforms without real credentials are served by the platform sandbox at "
+            f"{sandbox_env['GROWTH_SANDBOX_URL']}."
         )
     supervisor = Supervisor(children, env=env, report=_progress, warn=_warn)
     host = "127.0.0.1" if settings.host in {"0.0.0.0", "::", ""} else settings.host  # noqa: S104

@@ -25,5 +25,17 @@ def sandbox_url(settings: Settings) -> str:
     return f"http://127.0.0.1:{settings.sandbox_port}"
 
 
+def platforms_needing_sandbox(settings: Settings) -> list[str]:
+    """Platforms with no real app configured: the sandbox serves them."""
+    from growth_manager.accounts.platforms import has_real_credentials
+    from growth_manager.providers.base import PLATFORMS
+
+    return [p for p in PLATFORMS if not has_real_credentials(settings, p)]
+
+
 def sandbox_environment(settings: Settings) -> dict[str, str]:
-    return {"GROWTH_SANDBOX_URL": sandbox_url(settings)}
+    """Variables for every child process; empty when every platform has real credentials
+    (then the sandbox is not started at all)."""
+    if not platforms_needing_sandbox(settings):
+        return {}
+    return {"GROWTH_SANDBOX_URL": settings.sandbox_url or sandbox_url(settings)}

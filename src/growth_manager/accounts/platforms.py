@@ -70,6 +70,10 @@ def _credentials(settings: Settings, platform: str) -> tuple[str, str] | None:
     return None
 
 
+def has_real_credentials(settings: Settings, platform: str) -> bool:
+    return _credentials(settings, platform) is not None
+
+
 def _bases(settings: Settings, platform: str, root: str | None) -> tuple[str, str, str]:
     """(api_base, auth_base, version): real hosts, or the sandbox's host-named prefixes."""
 
