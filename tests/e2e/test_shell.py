@@ -7,9 +7,14 @@ import re
 
 import pytest
 from playwright.sync_api import Page, Response, Route, expect
+from sqlalchemy import select
 
+from growth_manager.db import Database
+from growth_manager.models.business import Business, BusinessMember, Role
+from growth_manager.models.user import User
 from tests.e2e.conftest import NetworkGuard, is_off_machine
 from tests.e2e.flows import sign_up
+from tests.e2e.seed import seed_business
 
 
 @pytest.mark.parametrize(
@@ -151,3 +156,27 @@ def test_htmx_requests_carry_the_csrf_token(page: Page) -> None:
     assert len(sent) == 1
     assert sent[0].get("x-csrf-token") == token
     assert sent[0].get("hx-request") == "true"
+
+
+def test_business_switcher_lists_the_users_businesses(page: Page, database: Database) -> None:
+    sign_up(page, "switcher@example.com")
+    first = seed_business(database, "switcher@example.com")
+    with database.session() as session:
+        user = session.scalars(select(User).where(User.email == "switcher@example.com")).one()
+        other = Business(name="Northwind Cycles", timezone="UTC")
+        session.add(other)
+        session.flush()
+        session.add(BusinessMember(business_id=other.id, user_id=user.id, role=Role.editor))
+        other_id = other.id
+    page.goto(f"/businesses/{first.business_id}")
+    expect(page.locator(".switcher-name")).to_contain_text("Bluebird Bakery")
+    menu = page.locator(".switcher-menu")
+    expect(menu).not_to_be_visible()
+    page.locator(".switcher-current").click()
+    expect(menu).to_be_visible()
+    expect(menu.locator("a[aria-current='true']")).to_contain_text("Bluebird Bakery")
+    expect(menu.get_by_role("link", name=re.compile("Northwind Cycles"))).to_contain_text("editor")
+    menu.get_by_role("link", name=re.compile("Northwind Cycles")).click()
+    expect(page).to_have_url(re.compile(rf"/businesses/{other_id}$"))
+    expect(page.locator(".switcher-name")).to_have_text("Northwind Cycles")
+    expect(page.locator(".nav-link[aria-current='page']")).to_have_text("Overview")
