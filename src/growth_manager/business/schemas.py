@@ -89,6 +89,8 @@ def _website_fits(value: HttpUrl | None) -> HttpUrl | None:
 
 Timezone = Annotated[str, AfterValidator(_timezone)]
 Website = Annotated[HttpUrl | None, BeforeValidator(_website), AfterValidator(_website_fits)]
+
+
 def _not_blank(value: str) -> str:
     if not value:
         raise PydanticCustomError("blank", "cannot be blank")
