@@ -109,6 +109,8 @@ def _token_from(request: Request, params: dict[str, Any]) -> str | None:
     return None
 
 
+# "" as well as "/": batch clients post to the bare host, https://graph.facebook.com.
+@router.api_route("", methods=["GET", "POST", "DELETE"], include_in_schema=False)
 @router.api_route("/", methods=["GET", "POST", "DELETE"], include_in_schema=False)
 @router.api_route("/{path:path}", methods=["GET", "POST", "DELETE"], include_in_schema=False)
 async def graph_endpoint(request: Request, path: str = "") -> Response:

@@ -302,3 +302,20 @@ def test_instagram_permissions_are_checked(fresh_sandbox: SandboxHandle) -> None
             params={"access_token": login.user_token, "metric": "reach", "period": "day"},
         )
         h.assert_graph_error(insights, 10)
+
+
+def test_media_comments(fresh_sandbox: SandboxHandle) -> None:
+    with h.client(fresh_sandbox) as http:
+        token = h.login(http).user_token
+        media = _get(http, f"{IG}/media", token, fields="id,comments_count", limit=100).json()
+        commented = next(m for m in media["data"] if m["comments_count"] > 0)
+        listed = _get(http, f"{commented['id']}/comments", token, limit=100).json()
+        assert len(listed["data"]) == commented["comments_count"]
+        assert set(listed["data"][0]) == {"timestamp", "text", "id"}
+        reply = _post(http, f"{commented['id']}/comments", token, message="Thank you! 🌸")
+        assert reply.status_code == 200
+        after = _get(http, commented["id"], token, fields="comments_count").json()
+        assert after["comments_count"] == commented["comments_count"] + 1
+        without = h.login(http, scope="pages_show_list,instagram_basic").user_token
+        refused = _post(http, f"{commented['id']}/comments", without, message="hi")
+        h.assert_graph_error(refused, 10)
