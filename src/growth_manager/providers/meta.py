@@ -36,9 +36,11 @@ LOGIN_SCOPES = (
     "pages_read_engagement",
     "read_insights",
     "pages_read_user_engagement",
+    "pages_manage_engagement",  # first comments on Page posts
     "instagram_basic",
     "instagram_content_publish",
     "instagram_manage_insights",
+    "instagram_manage_comments",  # first comments on Instagram media
     "business_management",
 )
 FACEBOOK = Descriptor(
