@@ -283,3 +283,26 @@ def test_missing_file_on_disk_is_a_clear_404(
     response = client.get(data["url"], headers=world.editor.headers)
     assert response.status_code == 404
     assert "missing from storage" in json_of(response)["detail"]
+
+
+def test_deleting_the_business_removes_its_media_files(
+    client: TestClient, world: World, content_settings: Settings, database: Database
+) -> None:
+    response = upload(client, world, image_bytes("PNG"), "logo.png")
+    assert response.status_code == 201, response.text
+    folder = content_settings.media_dir / str(world.bid)
+    assert files_under(folder)
+    deleted = client.delete(f"/api/v1/businesses/{world.bid}", headers=world.owner.headers)
+    assert deleted.status_code == 204, deleted.text
+    assert not folder.exists()
+    assert media_rows(database) == 0
+
+
+def test_a_refused_business_deletion_keeps_the_files(
+    client: TestClient, world: World, content_settings: Settings
+) -> None:
+    assert upload(client, world, image_bytes("PNG"), "logo.png").status_code == 201
+    folder = content_settings.media_dir / str(world.bid)
+    refused = client.delete(f"/api/v1/businesses/{world.bid}", headers=world.editor.headers)
+    assert refused.status_code == 403
+    assert files_under(folder)

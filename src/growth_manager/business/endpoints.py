@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 
 from growth_manager.auth.dependencies import CurrentUser, DbSession
 from growth_manager.business.access import (
@@ -109,7 +109,10 @@ def update_business(body: BusinessUpdate, access: BusinessOwner, session: DbSess
     "connected accounts. Needs the owner role. Cannot be undone.",
     responses=NOT_FOUND,
 )
-def delete_business(access: BusinessOwner, session: DbSession) -> None:
+def delete_business(access: BusinessOwner, session: DbSession, request: Request) -> None:
+    from growth_manager.content.service import media
+
+    media.forget_business(session, request.app.state.settings, access.business.id)
     businesses.delete(session, access)
 
 

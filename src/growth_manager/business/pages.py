@@ -252,6 +252,9 @@ def business_delete(
             status_code=422,
         )
     name = access.business.name
+    from growth_manager.content.service import media
+
+    media.forget_business(session, request.app.state.settings, access.business.id)
     businesses.delete(session, access)
     flash(request, f"{name} and everything in it was deleted.")
     return redirect("/businesses")

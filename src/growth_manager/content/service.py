@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -246,6 +247,12 @@ class MediaService:
         self, session: Session, access: BusinessAccess, *, limit: int = 50, offset: int = 0
     ) -> tuple[Sequence[MediaAsset], int]:
         return self.repository.list_media(session, access.business.id, limit=limit, offset=offset)
+
+    def forget_business(self, session: Session, settings: Settings, business_id: int) -> None:
+        """Remove a deleted business's media files once the deletion commits (the rows go with
+        the business through ON DELETE CASCADE; files on disk need this)."""
+        folder = settings.media_dir / str(business_id)
+        _after_commit(session, lambda: shutil.rmtree(folder, ignore_errors=True))
 
     def path_of(self, settings: Settings, asset: MediaAsset) -> Path:
         return settings.media_dir / asset.storage_path
