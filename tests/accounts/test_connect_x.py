@@ -145,3 +145,21 @@ def test_reconnect_keeps_identity_and_updates_tokens(
         assert accounts[0].id == first_id
         assert accounts[0].access_token != first_token
         assert accounts[0].status == AccountStatus.active
+
+
+def test_starting_a_connection_for_another_tenants_business_is_404(
+    gm: TestClient, owner: Owner, database: Database
+) -> None:
+    from tests.accounts.conftest import make_owner
+
+    stranger = make_owner(database, email="stranger@example.com", name="Stranger Co")
+    for platform in ("x", "linkedin", "facebook", "instagram"):
+        response = gm.get(
+            f"/api/v1/oauth/{platform}/authorize",
+            params={"business_id": owner.business_id},
+            headers=stranger.headers,
+            follow_redirects=False,
+        )
+        assert response.status_code == 404, (platform, response.text)
+    with database.session() as session:
+        assert session.query(OAuthState).count() == 0
