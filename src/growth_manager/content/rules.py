@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from growth_manager.models.content import MediaKind, Platform, Post
+from growth_manager.providers.registry import descriptor
 
 with warnings.catch_warnings():
     # twitter-text imports pkg_resources at import time, which warns on current setuptools.
@@ -71,39 +72,44 @@ class PlatformRules:
     media: MediaRules = MediaRules(max_images=10, max_videos=1, max_items=10, can_mix=False)
 
 
-RULES: dict[Platform, PlatformRules] = {
-    Platform.linkedin: PlatformRules(
-        platform=Platform.linkedin,
-        name="LinkedIn",
-        limit=3000,
-        count=count_code_points,
-        media=MediaRules(max_images=10, max_videos=1, max_items=10, can_mix=False),
-    ),
-    Platform.x: PlatformRules(
-        platform=Platform.x,
-        name="X",
-        limit=280,
-        count=count_x_weighted,
-        counting_note="X counts links as 23 and emoji as 2",
-        media=MediaRules(max_images=4, max_videos=1, max_items=4, can_mix=False),
-    ),
-    Platform.facebook: PlatformRules(
-        platform=Platform.facebook,
-        name="Facebook",
-        limit=63206,
-        count=count_code_points,
-        media=MediaRules(max_images=10, max_videos=1, max_items=10, can_mix=False),
-    ),
-    Platform.instagram: PlatformRules(
-        platform=Platform.instagram,
-        name="Instagram",
-        limit=2200,
-        count=count_code_points,
-        max_hashtags=30,
-        # A carousel holds up to 10 images and videos; a post without media cannot publish.
+def _rules(
+    platform: Platform,
+    count: Callable[[str], int],
+    *,
+    counting_note: str | None = None,
+    can_mix: bool = False,
+    requires_media: bool = False,
+) -> PlatformRules:
+    """Limits come from the platform's provider descriptor, so publishing and validation can
+    never disagree about them."""
+    described = descriptor(platform.value)
+    max_items = max(described.max_images, described.max_videos)
+    return PlatformRules(
+        platform=platform,
+        name=described.display_name,
+        limit=described.text_limit,
+        count=count,
+        counting_note=counting_note,
+        max_hashtags=described.max_hashtags,
         media=MediaRules(
-            max_images=10, max_videos=10, max_items=10, can_mix=True, requires_media=True
+            max_images=described.max_images,
+            max_videos=max_items if can_mix else described.max_videos,
+            max_items=max_items,
+            can_mix=can_mix,
+            requires_media=requires_media,
         ),
+    )
+
+
+RULES: dict[Platform, PlatformRules] = {
+    Platform.linkedin: _rules(Platform.linkedin, count_code_points),
+    Platform.x: _rules(
+        Platform.x, count_x_weighted, counting_note="X counts links as 23 and emoji as 2"
+    ),
+    Platform.facebook: _rules(Platform.facebook, count_code_points),
+    # A carousel holds up to 10 images and videos; a post without media cannot publish.
+    Platform.instagram: _rules(
+        Platform.instagram, count_code_points, can_mix=True, requires_media=True
     ),
 }
 

@@ -45,7 +45,7 @@ LOGIN_SCOPES = (
 )
 FACEBOOK = Descriptor(
     platform="facebook",
-    display_name="Facebook Page",
+    display_name="Facebook",
     text_limit=63206,
     counting="characters",
     media_kinds=("image", "video"),
@@ -63,7 +63,7 @@ FACEBOOK = Descriptor(
 )
 INSTAGRAM = Descriptor(
     platform="instagram",
-    display_name="Instagram business",
+    display_name="Instagram",
     text_limit=2200,
     counting="characters, at most 30 hashtags",
     media_kinds=("image", "video"),
