@@ -15,4 +15,6 @@ def sign_up(page: Page, email: str, name: str = "Dana Owner", password: str = PA
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Create account").click()
-    expect(page).to_have_url(re.compile(r"/businesses/?$"))
+    # Anchored on the path: "/login?next=/businesses" must not count as arriving.
+    expect(page).to_have_url(re.compile(r"^https?://[^/]+/businesses/?$"))
+    expect(page.locator(".sidebar-user-email")).to_have_text(email)

@@ -35,7 +35,8 @@ def test_only_loopback_counts_as_on_machine(url: str, off: bool) -> None:
 
 
 def test_guard_catches_a_request_to_another_host(page: Page, network_guard: NetworkGuard) -> None:
-    # about:blank has no CSP, so the browser really tries; the guard aborts and records it.
+    # about:blank has no CSP, so the browser really tries (192.0.2.0/24 is reserved for
+    # documentation and never answers); the guard records it.
     page.set_content('<img src="http://192.0.2.1/pixel.png" alt="">')
     page.wait_for_timeout(200)
     assert "http://192.0.2.1/pixel.png" in network_guard.offending
