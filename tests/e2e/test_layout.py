@@ -29,6 +29,8 @@ APP_PAGES = [
     "/businesses",
     "/businesses/{b}",
     "/businesses/{b}/strategies",
+    "/businesses/{b}/strategies/new",
+    "/businesses/{b}/strategies/{s}",
     "/businesses/{b}/drafts",
     "/businesses/{b}/drafts/new",
     "/businesses/{b}/drafts/{d}",
