@@ -165,6 +165,10 @@ def business_overview(
     access = _access(request, session, user, business_id, Role.viewer)
     if isinstance(access, Response):
         return access
+    from growth_manager.accounts import repository as accounts_repository
+    from growth_manager.accounts.health import needs_attention
+
+    accounts = accounts_repository.list_for_business(session, business_id)
     return render(
         request,
         "business/overview.html",
@@ -174,6 +178,8 @@ def business_overview(
             access,
             business=access.business,
             counts=businesses.counts(session, access),
+            connected=[a for a in accounts if a.status.value != "disconnected"],
+            attention=needs_attention(accounts),
             can_edit=access.can(Role.editor),
             can_manage=access.can(Role.owner),
         ),
