@@ -31,6 +31,8 @@ from growth_manager.providers.errors import (
     ProviderError,
     RateLimited,
     ReauthRequired,
+    Rejected,
+    Transient,
 )
 from growth_manager.providers.http import RateLimitState
 from growth_manager.providers.registry import provider_for
@@ -48,6 +50,8 @@ REFRESH_MARGIN: dict[str, timedelta] = {
 LEASE = timedelta(seconds=90)
 WARN_BEFORE = timedelta(days=7)
 MAX_BACKOFF = timedelta(hours=1)
+# The status reason after a refresh whose answer never arrived (see ``_refresh_failed``).
+LOST_ANSWER = "the last refresh answer was lost in transit"
 
 
 def lease_owner() -> str:
@@ -155,15 +159,20 @@ class TokenKeeper:
                 provider = self.provider(account)
             try:
                 fresh = provider.refresh(token)
-            except ReauthRequired as exc:
+            except (ReauthRequired, Rejected) as exc:
+                # Rejected too: X and LinkedIn answer a dead (used, revoked, expired) refresh
+                # token with 400 invalid_request, which no retry will ever change.
                 with self.database.session() as session:
                     account = session.get(SocialAccount, account_id)
                     assert account is not None
-                    mark_reauth_required(
-                        session,
-                        account,
-                        f"{account.platform} refused to renew the token: {exc.message}",
-                    )
+                    reason = f"{account.platform} refused to renew the token: {exc.message}"
+                    if (account.status_reason or "").endswith(LOST_ANSWER):
+                        reason = (
+                            f"{account.platform} refused to renew the token ({exc.message}): an "
+                            "earlier renewal most likely succeeded but its answer was lost, and "
+                            "the single-use refresh token it consumed cannot be used again"
+                        )
+                    mark_reauth_required(session, account, reason)
                 return RefreshOutcome(account_id, "reauth_required")
             except ProviderError as exc:
                 return self._refresh_failed(account_id, exc)
@@ -173,8 +182,13 @@ class TokenKeeper:
                 assert account is not None
                 account.access_token = fresh.access_token
                 if fresh.refresh_token:
+                    rotated = fresh.refresh_token != account.refresh_token
                     account.refresh_token = fresh.refresh_token
-                    if fresh.refresh_expires_at is not None:
+                    # A refresh token that did not rotate (LinkedIn) keeps its deadline; the
+                    # remaining lifetime the platform reports would only add clock drift.
+                    if fresh.refresh_expires_at is not None and (
+                        rotated or account.refresh_expires_at is None
+                    ):
                         account.refresh_expires_at = fresh.refresh_expires_at
                 account.expires_at = fresh.expires_at
                 account.last_refreshed_at = utcnow()
@@ -198,7 +212,7 @@ class TokenKeeper:
             if isinstance(exc, OutcomeUnknown) and account.platform == "x":
                 # The platform may have rotated the refresh token and the answer was lost: the
                 # stored one is then dead. The next attempt tells; until then keep trying.
-                reason = "the last refresh answer was lost in transit"
+                reason = LOST_ANSWER
             elif isinstance(exc, RateLimited):
                 reason = f"rate limited, retrying in {int(exc.retry_after)} s"
             else:
@@ -247,8 +261,16 @@ class TokenKeeper:
             provider = self.provider(account)
         try:
             return fn(provider, token)
-        except ReauthRequired:
+        except ReauthRequired as rejected:
             outcome = self.refresh(account_id, force=True)
+            if outcome.result in ("failing", "busy"):
+                # The renewal hit transient trouble (the account is refresh_failing and the
+                # sweep retries it) or another worker is renewing right now: not the user's
+                # problem yet, so the caller retries later instead of giving up.
+                raise Transient(
+                    rejected.platform,
+                    "the platform rejected the token and it could not be renewed just now",
+                ) from rejected
             if outcome.result != "refreshed":
                 with self.database.session() as session:
                     account = session.get(SocialAccount, account_id)
