@@ -151,6 +151,16 @@ def bind_settings(app: Celery, settings: Settings) -> None:
     _app_settings[id(app)] = settings
 
 
+def settings_for(app: Celery | None) -> Settings:
+    """The settings ``app`` was created with (the environment's when unknown)."""
+    settings = _app_settings.get(id(app)) if app is not None else None
+    if settings is None:
+        from growth_manager.config import get_settings
+
+        settings = get_settings()
+    return settings
+
+
 def database_for(app: Celery | None) -> Database:
     settings = _app_settings.get(id(app)) if app is not None else None
     return get_database(settings)
