@@ -165,6 +165,51 @@ def create_user(email: str, name: str, password: str) -> None:
     click.echo(f"Created user {email} (id {user_id}).")
 
 
+@main.command("rotate-keys", short_help="Re-encrypt every stored token under the newest key.")
+def rotate_keys() -> None:
+    """Re-encrypt every stored token and secret under the newest encryption key.
+
+    \b
+    To change the key that protects tokens at rest:
+      1. Put the new key FIRST in GROWTH_TOKEN_ENCRYPTION_KEYS, keeping the old one after it
+         (comma-separated; make a key with: python -c 'from cryptography.fernet import
+         Fernet; print(Fernet.generate_key().decode())'), and restart web and worker.
+      2. Run growth-manager rotate-keys.
+      3. Drop the old key from GROWTH_TOKEN_ENCRYPTION_KEYS and restart again.
+
+    Any listed key decrypts; only the first encrypts. Running it twice is harmless.
+    """
+    from cryptography.fernet import InvalidToken
+
+    from growth_manager.accounts.keys import encrypted_columns, rotate_all
+    from growth_manager.db import get_database
+    from growth_manager.kit.crypto import configure_keys
+
+    settings = get_settings()
+    keys = settings.resolved_token_keys()
+    configure_keys(keys)
+    tables = encrypted_columns()
+    _progress(
+        f"Re-encrypting {sum(len(c) for c in tables.values())} column(s) in "
+        f"{len(tables)} table(s) of {_safe_url(settings.effective_database_url)} under the "
+        f"newest of {len(keys)} key(s) …"
+    )
+    try:
+        counts = rotate_all(get_database(settings))
+    except InvalidToken as exc:  # a value none of the configured keys can decrypt
+        raise click.ClickException(
+            "A stored token cannot be decrypted with the configured keys: was the old key "
+            "removed from GROWTH_TOKEN_ENCRYPTION_KEYS before rotate-keys ran? Put it back "
+            "(after the new one) and run rotate-keys again. Rows rotated so far stay readable."
+        ) from exc
+    for table, rows in counts.items():
+        _progress(f"{table}: {rows} row(s) re-encrypted.")
+    _progress(
+        "Done. Every token is now encrypted with the first key; the others can be removed "
+        "from GROWTH_TOKEN_ENCRYPTION_KEYS."
+    )
+
+
 @main.command(short_help="Run the platform sandbox (local X, LinkedIn and Meta APIs).")
 @click.option("--port", type=int, default=None, help="Port (default GROWTH_SANDBOX_PORT, 8100).")
 @click.option("--data", "data_dir", type=click.Path(), default=None, help="State directory.")

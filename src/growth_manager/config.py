@@ -13,11 +13,11 @@ import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import structlog
 from pydantic import Field, SecretStr, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 log = structlog.get_logger(__name__)
 
@@ -49,7 +49,8 @@ class Settings(BaseSettings):
         default=None,
         description="Signs sessions and API tokens. Default: generated into <data_dir>/secret_key.",
     )
-    token_encryption_keys: list[SecretStr] = Field(
+    # NoDecode: the environment gives a comma-separated string, not JSON (see _split_keys).
+    token_encryption_keys: Annotated[list[SecretStr], NoDecode] = Field(
         default_factory=list,
         description="Fernet keys for tokens at rest, newest first (comma-separated in the "
         "environment). Default: one generated into <data_dir>/token_keys.",
