@@ -9,6 +9,7 @@ the sandbox through its clock offset, the product by moving the account's stored
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -21,7 +22,7 @@ from growth_manager.accounts.tokens import LOST_ANSWER, RefreshOutcome, TokenKee
 from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
-from growth_manager.providers.errors import ReauthRequired
+from growth_manager.providers.errors import ReauthRequired, Transient
 from tests.accounts.conftest import Owner
 from tests.accounts.test_connect_x import gm  # noqa: F401
 from tests.accounts.tokenhealth import (
@@ -327,3 +328,85 @@ def test_linkedin_refresh_keeps_its_refresh_token_and_warns_seven_days_before_it
     assert kind == "expires_soon"
     assert f"{deadline:%d %b %Y}" in title
     assert "Reconnect" in body
+
+
+def test_a_401_while_renewal_is_in_trouble_is_retryable_not_reauth(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+    database: Database,
+    keeper: TokenKeeper,
+    sb: Sandbox,
+) -> None:
+    account_id = connect_x(gm, owner, database)
+    sb.x_revoke(stored(database, account_id).access_token, "access_token")
+    sb.fault("status", X_TOKEN_PATH, method="POST", times=1, status=503)
+    with pytest.raises(Transient):
+        keeper.verify(account_id)
+    state = stored(database, account_id)
+    assert state.status == "refresh_failing"  # not the user's problem (yet)
+    assert open_notifications(database, account_id) == []
+    keeper.verify(account_id)  # the platform is back: one forced refresh, one retry
+    assert stored(database, account_id).status == "active"
+
+
+class _Capture(logging.Handler):
+    """Every record the product logs, rendered by the product's own formatter."""
+
+    def __init__(self, formatter: logging.Formatter | None) -> None:
+        super().__init__(logging.DEBUG)
+        self.setFormatter(formatter)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # The in-process sandbox server stands for the platform; its logs are not ours.
+        if record.name.startswith(("platform_sandbox", "uvicorn")):
+            return
+        self.lines.append(self.format(record))
+
+
+def test_no_token_reaches_the_logs(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+    database: Database,
+    keeper: TokenKeeper,
+    sb: Sandbox,
+) -> None:
+    root = logging.getLogger()
+    capture = _Capture(root.handlers[0].formatter if root.handlers else None)
+    level = root.level
+    root.addHandler(capture)
+    root.setLevel(logging.DEBUG)
+    try:
+        account_id = connect_x(gm, owner, database)
+        first = stored(database, account_id)
+        sb.x_revoke(first.access_token, "access_token")
+        keeper.verify(account_id)  # 401, forced refresh, retry
+        second = stored(database, account_id)
+        sb.fault("drop_after_commit", X_TOKEN_PATH, method="POST")
+        keeper.refresh(account_id, force=True)  # answer lost
+        keeper.refresh(account_id, force=True)  # spent token refused → reauth_required
+        gm.post(
+            f"/api/v1/businesses/{owner.business_id}/accounts/{account_id}/verify",
+            headers=owner.headers,
+        )
+    finally:
+        root.removeHandler(capture)
+        root.setLevel(level)
+    log = "\n".join(capture.lines)
+    # The capture saw the whole story (so an empty capture can't pass for a clean one).
+    for event in (
+        "accounts.connect.succeeded",
+        "accounts.token.refreshed",
+        "accounts.token.refresh_failed",
+        "accounts.token.reauth_required",
+    ):
+        assert event in log, event
+    secrets = {
+        first.access_token,
+        second.access_token,
+        owner.token,
+        *(t for t in (first.refresh_token, second.refresh_token) if t),
+    }
+    assert len(secrets) == 5
+    for secret in secrets:
+        assert secret not in log

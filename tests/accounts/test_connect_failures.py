@@ -1,0 +1,154 @@
+"""Connect attempts that must end with nothing stored, over real HTTP against the sandbox:
+replayed state, expired state, a redirect URI the platform does not know, cancelled consent."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx2
+import pytest
+import time_machine
+from fastapi.testclient import TestClient
+
+from growth_manager.app import create_app
+from growth_manager.config import Settings
+from growth_manager.db import Database
+from growth_manager.kit.clock import utcnow
+from growth_manager.models.accounts import OAuthState, PendingConnection, SocialAccount
+from tests.accounts.conftest import Owner
+from tests.accounts.test_connect_x import finish, gm, start  # noqa: F401
+from tests.accounts.tokenhealth import X_TOKEN_PATH, Sandbox
+from tests.sandbox.conftest import SandboxHandle, fresh_sandbox, sandbox  # noqa: F401
+from tests.support.consent import consent
+
+
+def counts(database: Database) -> tuple[int, int, int]:
+    """(accounts, pending connections, OAuth states) stored."""
+    with database.session() as session:
+        return (
+            session.query(SocialAccount).count(),
+            session.query(PendingConnection).count(),
+            session.query(OAuthState).count(),
+        )
+
+
+def page_after(client: TestClient, owner: Owner, response: httpx2.Response) -> str:
+    """The page the callback redirected to, with its message (whitespace collapsed, entities
+    unescaped)."""
+    assert response.status_code == 303, response.text
+    page = client.get(response.headers["location"], headers=owner.headers)
+    # The failure page without a business answers 400; Connections answers 200.
+    assert page.status_code in (200, 400), page.text
+    return " ".join(html.unescape(page.text).split())
+
+
+def test_replayed_linkedin_callback_is_refused_and_parks_nothing_twice(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+    database: Database,
+) -> None:
+    callback = consent(start(gm, owner, "linkedin"), action="allow")
+    first = finish(gm, owner, callback)
+    assert first.status_code == 303
+    assert "/connections/choose/" in first.headers["location"]
+    assert counts(database) == (0, 1, 0)
+    replay = finish(gm, owner, callback)
+    assert "already used" in page_after(gm, owner, replay)
+    assert counts(database) == (0, 1, 0)  # still the one parked login, nothing connected
+
+
+def test_expired_state_is_refused_before_the_code_is_exchanged(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+    database: Database,
+    fresh_sandbox: SandboxHandle,  # noqa: F811
+) -> None:
+    callback = consent(start(gm, owner))
+    sandbox_control = Sandbox(fresh_sandbox)
+    token_calls = sandbox_control.count(X_TOKEN_PATH)
+    # 11 minutes later (the state lives 10). Only the product runs meanwhile: the state is
+    # checked before the code is sent to the platform.
+    with time_machine.travel(utcnow() + timedelta(minutes=11), tick=True):
+        response = finish(gm, owner, callback)
+        # Read inside the travel too: the session cookie carrying the message is signed with
+        # the travelled time, and a signature from the future is refused.
+        text = page_after(gm, owner, response)
+    assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
+    assert "took longer than 10 minutes and expired" in text
+    assert counts(database) == (0, 0, 0)  # consumed, nothing stored
+    assert sandbox_control.hits(token_calls) == 0  # the code was never sent to X
+    sandbox_control.clear_faults()
+
+
+@pytest.fixture
+def elsewhere(
+    settings: Settings,
+    database: Database,
+    gm: TestClient,  # noqa: F811 - registers the sandbox apps for http://testserver only
+    fresh_sandbox: SandboxHandle,  # noqa: F811
+) -> Iterator[TestClient]:
+    """The product served under another address than the one registered with the platforms."""
+    configured = settings.model_copy(
+        update={"sandbox_url": fresh_sandbox.url, "public_url": "http://elsewhere.test"}
+    )
+    app = create_app(configured)
+    app.state.database.dispose()
+    app.state.database = database
+    with TestClient(app, base_url=configured.public_url) as client:
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("platform", "error_text"),
+    [
+        ("x", "invalid_redirect_uri"),
+        ("linkedin", "The redirect_uri does not match the registered value"),
+    ],
+)
+def test_unregistered_redirect_uri_is_refused_by_the_platform(
+    elsewhere: TestClient,
+    owner: Owner,
+    database: Database,
+    platform: str,
+    error_text: str,
+) -> None:
+    url = start(elsewhere, owner, platform)
+    assert "redirect_uri=http%3A%2F%2Felsewhere.test%2Fapi%2Fv1%2Foauth%2F" in url
+    page = httpx2.get(url, follow_redirects=False)
+    # The platform shows its own error page and never redirects to an unverified address.
+    assert page.status_code == 400
+    assert "location" not in page.headers
+    assert error_text in page.text
+    accounts, pending, _states = counts(database)
+    assert (accounts, pending) == (0, 0)
+
+
+def test_cancelled_linkedin_consent_connects_nothing(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+    database: Database,
+) -> None:
+    callback = consent(start(gm, owner, "linkedin"), action="cancel")
+    assert "error=user_cancelled_authorize" in callback
+    text = page_after(gm, owner, finish(gm, owner, callback))
+    assert "You cancelled the LinkedIn sign-in, so nothing was connected" in text
+    assert counts(database) == (0, 0, 0)
+
+
+def test_replayed_x_callback_after_a_connect_changes_nothing(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+    database: Database,
+) -> None:
+    callback = consent(start(gm, owner))
+    assert finish(gm, owner, callback).status_code == 303
+    with database.session() as session:
+        account = session.query(SocialAccount).one()
+        token = account.access_token
+    replay = finish(gm, owner, callback)
+    assert replay.status_code == 303
+    assert "already used" in replay.headers["location"].replace("%20", " ")
+    with database.session() as session:
+        assert session.query(SocialAccount).one().access_token == token
