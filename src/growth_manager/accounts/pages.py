@@ -85,9 +85,9 @@ def choose_page(
             "platform_name": descriptor(a.platform).display_name,
             "missing": missing_scopes(a.platform, a.kind, choice.granted_scopes),
             "connected": (a.platform, a.external_id) in existing,
-            # Preselect what the user asked for: Instagram when they clicked Instagram.
-            "preselected": a.platform == choice.platform
-            or (choice.platform == "linkedin" and a.kind == "member"),
+            # Everything connectable starts ticked: people who sign in usually want all of it,
+            # and unticking is one click.
+            "preselected": True,
         }
         for a in choice.accounts
     ]
@@ -117,7 +117,8 @@ def choose_submit(
             else f"/businesses/{business_id}/connections"
         )
         return redirect(target)
-    flash(request, "Connected " + ", ".join(a.name for a in connected) + ".", "success")
+    names = ", ".join(f"{a.name} ({descriptor(a.platform).display_name})" for a in connected)  # type: ignore[arg-type]
+    flash(request, f"Connected {names}.", "success")
     return redirect(f"/businesses/{business_id}/connections")
 
 

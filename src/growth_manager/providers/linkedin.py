@@ -35,7 +35,7 @@ DESCRIPTOR = Descriptor(
     uses_pkce=False,
     identity_scopes=("openid", "profile", "email"),
     publish_scopes=("w_member_social", "w_organization_social"),
-    analytics_scopes=("r_organization_social", "rw_organization_admin"),
+    analytics_scopes=("r_member_postAnalytics", "r_organization_social", "rw_organization_admin"),
     access_lifetime="60 days",
     refresh_behaviour="non-rotating refresh token, 365 days from the first login",
 )

@@ -89,3 +89,9 @@
     focusFirstError(document);
   });
 })();
+
+// Facebook Login appends "#_=_" to its redirect, and browsers carry the fragment through our
+// own redirect back to Connections; drop it so the address bar stays clean.
+if (window.location.hash === "#_=_") {
+  history.replaceState(null, "", window.location.pathname + window.location.search);
+}
