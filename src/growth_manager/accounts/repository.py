@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from growth_manager.models.accounts import (
@@ -45,14 +45,25 @@ def find(
     )
 
 
-def due_for_refresh(session: Session, now: datetime, horizon: datetime) -> list[int]:
-    """Accounts whose access token expires before ``horizon`` and that have a way to refresh."""
+def due_for_refresh(
+    session: Session, now: datetime, horizons: dict[str, datetime], default: datetime
+) -> list[int]:
+    """Accounts whose access token expires before their platform's horizon (``default`` for
+    platforms not listed) and whose backoff, if any, has passed."""
+    listed = list(horizons)
+    within = or_(
+        *(
+            and_(SocialAccount.platform == platform, SocialAccount.expires_at <= horizon)
+            for platform, horizon in horizons.items()
+        ),
+        and_(SocialAccount.platform.not_in(listed), SocialAccount.expires_at <= default),
+    )
     return list(
         session.scalars(
             select(SocialAccount.id).where(
                 SocialAccount.status.in_([AccountStatus.active, AccountStatus.refresh_failing]),
                 SocialAccount.expires_at.is_not(None),
-                SocialAccount.expires_at <= horizon,
+                within,
                 or_(
                     SocialAccount.next_refresh_attempt_at.is_(None),
                     SocialAccount.next_refresh_attempt_at <= now,

@@ -47,6 +47,7 @@ REFRESH_MARGIN: dict[str, timedelta] = {
     "facebook": timedelta(days=7),
     "instagram": timedelta(days=7),
 }
+DEFAULT_MARGIN = timedelta(days=1)
 LEASE = timedelta(seconds=90)
 WARN_BEFORE = timedelta(days=7)
 MAX_BACKOFF = timedelta(hours=1)
@@ -144,7 +145,7 @@ class TokenKeeper:
             account = session.get(SocialAccount, account_id)
             if account is None or account.status == AccountStatus.disconnected:
                 return RefreshOutcome(account_id, "skipped")
-            margin = REFRESH_MARGIN.get(account.platform, timedelta(days=1))
+            margin = REFRESH_MARGIN.get(account.platform, DEFAULT_MARGIN)
             due = account.expires_at is not None and account.expires_at <= now + margin
             if not (force or due):
                 return RefreshOutcome(account_id, "skipped")
@@ -245,9 +246,9 @@ class TokenKeeper:
 
     def refresh_due(self) -> list[RefreshOutcome]:
         now = utcnow()
-        widest = max(REFRESH_MARGIN.values())
+        horizons = {platform: now + margin for platform, margin in REFRESH_MARGIN.items()}
         with self.database.session() as session:
-            candidates = repository.due_for_refresh(session, now, now + widest)
+            candidates = repository.due_for_refresh(session, now, horizons, now + DEFAULT_MARGIN)
         return [self.refresh(account_id) for account_id in candidates]
 
     def call(self, account_id: int, fn: Callable[[SocialProvider, TokenSet], T]) -> T:
