@@ -54,6 +54,36 @@ def read_form(html: str) -> ConsentForm:
     return parser.form
 
 
+def _submit(
+    http: httpx2.Client,
+    page: httpx2.Response,
+    action: str,
+    choose: dict[str, str | list[str]] | None,
+) -> httpx2.Response:
+    form = read_form(page.text)
+    data: list[tuple[str, str]] = list(form.hidden.items())
+    selections: dict[str, list[str]] = {k: list(v) for k, v in form.checked.items()}
+    for name, values in form.radios.items():
+        selections.setdefault(name, values[:1])
+    for name, value in (choose or {}).items():
+        if name in form.radios or name in form.checkboxes:
+            selections[name] = value if isinstance(value, list) else [value]
+    for name, values in selections.items():
+        data.extend((name, v) for v in values)
+    # Platforms label consent differently: X "authorize", LinkedIn "allow", Facebook "continue".
+    synonyms = ["authorize", "allow", "continue"]
+    wanted = [action.lower()] + (synonyms if action.lower() in synonyms else [])
+    button = next(((n, v) for want in wanted for n, v in form.buttons if v.lower() == want), None)
+    if button is None:
+        raise AssertionError(f"no {action!r} button; buttons: {form.buttons}")
+    data.append(button)
+    return http.post(
+        urljoin(str(page.url), form.action or str(page.url)),
+        content=urlencode(data),
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+
+
 def consent(
     url: str,
     *,
@@ -62,27 +92,17 @@ def consent(
     timeout: float = 10.0,
 ) -> str:
     """Open the authorization page at ``url``, press ``action`` (authorize, allow, continue,
-    cancel…) with the default or ``choose``n selections, and return the redirect location."""
+    cancel…) with the default or ``choose``n selections, and return the redirect location.
+
+    Multi-step dialogs (Facebook Login: pick the person, then the Pages) are walked step by
+    step: a step that answers with another form is submitted again the same way."""
     with httpx2.Client(follow_redirects=False, timeout=timeout) as http:
         page = http.get(url)
         assert page.status_code == 200, f"{page.status_code}: {page.text[:300]}"
-        form = read_form(page.text)
-        data: list[tuple[str, str]] = list(form.hidden.items())
-        selections: dict[str, list[str]] = {k: list(v) for k, v in form.checked.items()}
-        for name, values in form.radios.items():
-            selections.setdefault(name, values[:1])
-        for name, value in (choose or {}).items():
-            selections[name] = value if isinstance(value, list) else [value]
-        for name, values in selections.items():
-            data.extend((name, v) for v in values)
-        button = next(((n, v) for n, v in form.buttons if v.lower() == action.lower()), None)
-        if button is None:
-            raise AssertionError(f"no {action!r} button; buttons: {form.buttons}")
-        data.append(button)
-        response = http.post(
-            urljoin(str(page.url), form.action or str(page.url)),
-            content=urlencode(data),
-            headers={"content-type": "application/x-www-form-urlencoded"},
-        )
-        assert response.status_code in (302, 303), f"{response.status_code}: {response.text[:300]}"
-        return response.headers["location"]
+        for _ in range(4):
+            response = _submit(http, page, action, choose)
+            if response.status_code in (302, 303):
+                return response.headers["location"]
+            assert response.status_code == 200, f"{response.status_code}: {response.text[:300]}"
+            page = response
+        raise AssertionError("the authorization dialog never redirected back")

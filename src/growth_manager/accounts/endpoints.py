@@ -206,8 +206,8 @@ def verify_account(
 def disconnect(
     business_id: int, account_id: int, request: Request, session: DbSession, user: CurrentUser
 ) -> AccountOut:
-    account = connections.disconnect(session, settings_of(request), user, business_id, account_id)
-    return AccountOut.of(account, [])
+    result = connections.disconnect(session, settings_of(request), user, business_id, account_id)
+    return AccountOut.of(result.account, [])
 
 
 @router.get(

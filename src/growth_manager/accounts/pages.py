@@ -127,15 +127,29 @@ def disconnect_submit(
     business_id: int, account_id: int, request: Request, session: DbSession, user: PageUser
 ) -> Response:
     try:
-        account = connections.disconnect(
+        result = connections.disconnect(
             session, request.app.state.settings, user, business_id, account_id
         )
     except AppError as exc:
         if exc.status_code == 404:
             raise
         flash(request, exc.detail, "error")
+        return redirect(f"/businesses/{business_id}/connections")
+    name = result.account.name
+    if result.revoked_at_platform:
+        message = f"Disconnected {name}: access revoked at the platform and tokens deleted."
+    elif result.revoked_at_platform is None:
+        message = (
+            f"Disconnected {name}; its tokens are deleted here. The platform grant stays, "
+            "because another connected account uses it."
+        )
     else:
-        flash(request, f"Disconnected {account.name}; its tokens are deleted.", "success")
+        platform = descriptor(result.account.platform).display_name  # type: ignore[arg-type]
+        message = (
+            f"Disconnected {name}; its tokens are deleted. {platform} can't revoke this "
+            "access from here: remove Growth Manager in your account's app settings there."
+        )
+    flash(request, message, "success")
     return redirect(f"/businesses/{business_id}/connections")
 
 

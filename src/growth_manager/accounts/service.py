@@ -170,6 +170,14 @@ def _profile_from_json(data: dict[str, Any]) -> AccountProfile:
 
 
 @dataclass(frozen=True)
+class Disconnected:
+    account: SocialAccount
+    # True: revoked at the platform; False: the platform can't (or refused); None: the token
+    # is shared with another connected account, so it was kept valid for that one.
+    revoked_at_platform: bool | None
+
+
+@dataclass(frozen=True)
 class PendingChoice:
     """A parked login: the identities the user may connect, for the picker page."""
 
@@ -524,18 +532,19 @@ class Connections:
         user: User,
         business_id: int,
         account_id: int,
-    ) -> SocialAccount:
+    ) -> Disconnected:
         """Revoke at the platform where it can, then delete the tokens. The account row stays
         (status ``disconnected``) so its posts and analytics history stay readable."""
         require_business(session, user, business_id, Role.owner)
         account = repository.get_for_business(session, business_id, account_id)
         if account is None:
             raise NotFound(f"Account {account_id} was not found in this business.")
+        revoked: bool | None = None
         if account.access_token and not _shares_token_with_others(session, account):
             platform = _platform(account.platform)
             try:
                 provider = provider_for(platform, require_config(settings, platform))
-                provider.revoke(
+                revoked = provider.revoke(
                     TokenSet(
                         access_token=account.access_token,
                         refresh_token=account.refresh_token,
@@ -545,6 +554,7 @@ class Connections:
                     )
                 )
             except (ProviderError, AppError) as exc:
+                revoked = False
                 # The tokens are deleted here either way; a failed revoke only means the
                 # platform keeps a grant the user can remove in its own settings.
                 log.warning(
@@ -560,8 +570,8 @@ class Connections:
         account.status_reason = "Disconnected by a user"
         notifications.resolve_for_account(session, account)
         session.flush()
-        log.info("accounts.disconnect.succeeded", account_id=account.id)
-        return account
+        log.info("accounts.disconnect.succeeded", account_id=account.id, revoked=revoked)
+        return Disconnected(account=account, revoked_at_platform=revoked)
 
 
 def _shares_token_with_others(session: Session, account: SocialAccount) -> bool:

@@ -227,7 +227,14 @@ class MetaProvider(HttpProvider):
         )
 
     def revoke(self, token: TokenSet) -> bool:
-        """Removes the app's permissions for the user (``DELETE /me/permissions``)."""
+        """Removes the app's permissions for the user (``DELETE /me/permissions``).
+
+        Graph has no way to revoke a single Page token (``expires_at`` None): only the user's
+        whole grant, which would also cut every other Page and business connected through the
+        same person. So a Page token is not revoked here (False); deleting it is what we can
+        do, and the person can remove the app in their Facebook settings."""
+        if token.expires_at is None:
+            return False
         self.http.request(
             "DELETE", f"{self.graph}/me/permissions", params={"access_token": token.access_token}
         )
