@@ -215,7 +215,11 @@ def rotate_keys() -> None:
 @click.option("--data", "data_dir", type=click.Path(), default=None, help="State directory.")
 @click.option("--seed", type=int, default=42, show_default=True, help="Audience seed.")
 def sandbox(port: int | None, data_dir: str | None, seed: int) -> None:
-    """Run the platform sandbox: local X, LinkedIn and Meta APIs with a simulated audience."""
+    """Run the platform sandbox: local X, LinkedIn and Meta APIs with a simulated audience.
+
+    Its demo apps accept OAuth callbacks to http://127.0.0.1:8000 and http://localhost:8000,
+    and to GROWTH_PUBLIC_URL, so Growth Manager can connect accounts on any port.
+    """
     from pathlib import Path
 
     from platform_sandbox.server import serve
@@ -225,6 +229,7 @@ def sandbox(port: int | None, data_dir: str | None, seed: int) -> None:
         port=port or settings.sandbox_port,
         data_dir=Path(data_dir) if data_dir else settings.data_dir / "sandbox",
         seed=seed,
+        app_base_urls=(settings.public_url,),
     )
 
 

@@ -9,6 +9,7 @@ from fastapi import FastAPI
 
 from platform_sandbox import apps as _apps  # noqa: F401  (declares sb_app)
 from platform_sandbox import control
+from platform_sandbox.apps import allow_app_base_url
 from platform_sandbox.clock import Clock
 from platform_sandbox.faults import FaultMiddleware
 from platform_sandbox.platform import Platform, SandboxContext
@@ -33,7 +34,7 @@ def load_platforms() -> list[Platform]:
     return platforms
 
 
-def create_app(data_dir: Path, seed: int = 42) -> FastAPI:
+def create_app(data_dir: Path, seed: int = 42, app_base_urls: tuple[str, ...] = ()) -> FastAPI:
     # Platforms first: importing them declares their tables, which create_all must see.
     platforms = load_platforms()
     store = Store(data_dir / "sandbox.sqlite3")
@@ -47,6 +48,8 @@ def create_app(data_dir: Path, seed: int = 42) -> FastAPI:
             for platform in platforms:
                 platform.seed(session, ctx)
             store.set_setting(session, "seeded", True)
+        for base_url in app_base_urls:
+            allow_app_base_url(session, [p.name for p in platforms], base_url)
     app.include_router(control.router)
     for platform in platforms:
         for prefix, router in platform.routers.items():

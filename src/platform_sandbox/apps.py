@@ -25,11 +25,23 @@ DEFAULT_CLIENT_IDS: dict[str, str] = {
 }
 
 
-def default_redirect_uris(platform: str) -> list[str]:
+def default_redirect_uris(platform: str, hosts: tuple[str, ...] = _CALLBACK_HOSTS) -> list[str]:
     # Facebook Pages and Instagram share one Facebook Login, so Growth Manager's Meta callback
     # is its facebook one; the instagram and meta spellings are accepted for other clients.
     names = ["facebook", "instagram", "meta"] if platform == "meta" else [platform]
-    return [f"{host}/api/v1/oauth/{name}/callback" for name in names for host in _CALLBACK_HOSTS]
+    return [f"{host}/api/v1/oauth/{name}/callback" for name in names for host in hosts]
+
+
+def allow_app_base_url(session: Session, platforms: list[str], base_url: str) -> None:
+    """Let the demo apps redirect to a Growth Manager served at ``base_url`` (e.g. when it runs
+    on another port than 8000): its callbacks join the registered redirect URIs."""
+    for platform in platforms:
+        register_app(
+            session,
+            platform,
+            DEFAULT_CLIENT_IDS.get(platform, f"sandbox-{platform}-client"),
+            redirect_uris=default_redirect_uris(platform, (base_url.rstrip("/"),)),
+        )
 
 
 def default_client_secret(platform: str) -> str:

@@ -19,9 +19,11 @@ def main(
     data_dir: Path | str = DEFAULT_DATA_DIR,
     host: str = "127.0.0.1",
     seed: int = 42,
+    app_base_urls: tuple[str, ...] = (),
 ) -> None:
-    """Serve the sandbox until interrupted; state lives in ``data_dir/sandbox.sqlite3``."""
-    app = create_app(Path(data_dir), seed=seed)
+    """Serve the sandbox until interrupted; state lives in ``data_dir/sandbox.sqlite3``.
+    ``app_base_urls``: where Growth Manager runs, so the demo apps accept its callbacks."""
+    app = create_app(Path(data_dir), seed=seed, app_base_urls=app_base_urls)
     uvicorn.run(app, host=host, port=port, log_level="info")
 
 
@@ -35,5 +37,18 @@ def cli(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR)
     parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument(
+        "--allow-app",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="base URL of a Growth Manager whose OAuth callbacks the demo apps accept",
+    )
     args = parser.parse_args(argv)
-    main(port=args.port, data_dir=args.data_dir, host=args.host, seed=args.seed)
+    main(
+        port=args.port,
+        data_dir=args.data_dir,
+        host=args.host,
+        seed=args.seed,
+        app_base_urls=tuple(args.allow_app),
+    )
