@@ -7,10 +7,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from growth_manager.auth.dependencies import hash_api_token
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
+from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.business import Business, BusinessMember, Role
 from growth_manager.models.user import ApiToken, User
 
@@ -48,3 +50,30 @@ def make_owner(database: Database, email: str = "owner@example.com", name: str =
 @pytest.fixture
 def owner(database: Database) -> Owner:
     return make_owner(database)
+
+
+def store_x_account(database: Database, owner: Owner, access: str, refresh: str) -> int:
+    """An X account with the given tokens, written through the encrypted column."""
+    with database.session() as session:
+        account = SocialAccount(
+            business_id=owner.business_id,
+            platform="x",
+            kind="user",
+            external_id="42",
+            name="Acme",
+            access_token=access,
+            refresh_token=refresh,
+        )
+        session.add(account)
+        session.flush()
+        return account.id
+
+
+def raw_tokens(database: Database, account_id: int) -> tuple[str, str]:
+    """The stored ciphertexts, read past the column type."""
+    with database.engine.connect() as conn:
+        row = conn.execute(
+            text("SELECT access_token, refresh_token FROM social_account WHERE id = :id"),
+            {"id": account_id},
+        ).one()
+    return row[0], row[1]

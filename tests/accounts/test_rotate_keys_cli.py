@@ -7,14 +7,13 @@ from collections.abc import Iterator
 import pytest
 from click.testing import CliRunner
 from cryptography.fernet import Fernet, InvalidToken
-from sqlalchemy import text
 
 from growth_manager.cli import main
 from growth_manager.config import Settings, get_settings
 from growth_manager.db import Database
 from growth_manager.kit import crypto
 from growth_manager.models.accounts import SocialAccount
-from tests.accounts.conftest import Owner
+from tests.accounts.conftest import Owner, raw_tokens, store_x_account
 
 ACCESS = "cli-access-token-0123456789"
 REFRESH = "cli-refresh-token-9876543210"
@@ -26,15 +25,6 @@ def original_keys() -> Iterator[list[str]]:
     yield keys
     crypto.configure_keys(keys)  # the command installs the keys it is given
     get_settings.cache_clear()
-
-
-def _raw(database: Database, account_id: int) -> tuple[str, str]:
-    with database.engine.connect() as conn:
-        row = conn.execute(
-            text("SELECT access_token, refresh_token FROM social_account WHERE id = :id"),
-            {"id": account_id},
-        ).one()
-    return row[0], row[1]
 
 
 def test_help_explains_the_three_steps() -> None:
@@ -56,20 +46,8 @@ def test_rotate_keys_moves_every_token_to_the_first_key(
     original_keys: list[str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with database.session() as session:
-        account = SocialAccount(
-            business_id=owner.business_id,
-            platform="x",
-            kind="user",
-            external_id="42",
-            name="Acme",
-            access_token=ACCESS,
-            refresh_token=REFRESH,
-        )
-        session.add(account)
-        session.flush()
-        account_id = account.id
-    before = _raw(database, account_id)
+    account_id = store_x_account(database, owner, ACCESS, REFRESH)
+    before = raw_tokens(database, account_id)
     new_key = Fernet.generate_key().decode()
     monkeypatch.setenv("GROWTH_TOKEN_ENCRYPTION_KEYS", ",".join([new_key, *original_keys]))
     monkeypatch.setenv("GROWTH_DATABASE_URL", settings.effective_database_url)
@@ -82,7 +60,7 @@ def test_rotate_keys_moves_every_token_to_the_first_key(
     assert "under the newest of 2 key(s)" in result.output
     assert "social_account: 1 row(s) re-encrypted." in result.output
     assert "Done." in result.output
-    after = _raw(database, account_id)
+    after = raw_tokens(database, account_id)
     new = Fernet(new_key.encode())
     for old_value, new_value, plain in zip(before, after, (ACCESS, REFRESH), strict=True):
         assert new_value != old_value

@@ -11,40 +11,15 @@ from growth_manager.accounts.keys import rotate_all
 from growth_manager.db import Database
 from growth_manager.kit import crypto
 from growth_manager.models.accounts import SocialAccount
-from tests.accounts.conftest import Owner
+from tests.accounts.conftest import Owner, raw_tokens, store_x_account
 
 ACCESS = "AAAA-live-access-token-do-not-leak-1234567890"
 REFRESH = "RRRR-live-refresh-token-do-not-leak-0987654321"
 
 
-def _store_account(database: Database, owner: Owner) -> int:
-    with database.session() as session:
-        account = SocialAccount(
-            business_id=owner.business_id,
-            platform="x",
-            kind="user",
-            external_id="42",
-            name="Acme",
-            access_token=ACCESS,
-            refresh_token=REFRESH,
-        )
-        session.add(account)
-        session.flush()
-        return account.id
-
-
-def _raw(database: Database, account_id: int) -> tuple[str, str]:
-    with database.engine.connect() as conn:
-        row = conn.execute(
-            text("SELECT access_token, refresh_token FROM social_account WHERE id = :id"),
-            {"id": account_id},
-        ).one()
-    return row[0], row[1]
-
-
 def test_tokens_are_not_stored_in_plaintext(database: Database, owner: Owner) -> None:
-    account_id = _store_account(database, owner)
-    access, refresh = _raw(database, account_id)
+    account_id = store_x_account(database, owner, ACCESS, REFRESH)
+    access, refresh = raw_tokens(database, account_id)
     assert ACCESS not in access
     assert REFRESH not in refresh
     assert crypto.decrypt(access) == ACCESS
@@ -55,7 +30,7 @@ def test_tokens_are_not_stored_in_plaintext(database: Database, owner: Owner) ->
 
 
 def test_database_files_never_contain_a_token(database: Database, owner: Owner) -> None:
-    _store_account(database, owner)
+    store_x_account(database, owner, ACCESS, REFRESH)
     if database.engine.dialect.name != "sqlite":
         with database.engine.connect() as conn:
             dump = conn.execute(text("SELECT CAST(social_account AS text) FROM social_account"))
@@ -72,8 +47,8 @@ def test_database_files_never_contain_a_token(database: Database, owner: Owner) 
 
 
 def test_rotation_moves_every_token_to_the_new_key(database: Database, owner: Owner) -> None:
-    account_id = _store_account(database, owner)
-    before, _ = _raw(database, account_id)
+    account_id = store_x_account(database, owner, ACCESS, REFRESH)
+    before, _ = raw_tokens(database, account_id)
     original = crypto.current_keys()
     new_key = Fernet.generate_key().decode()
     try:
@@ -81,7 +56,7 @@ def test_rotation_moves_every_token_to_the_new_key(database: Database, owner: Ow
         assert crypto.decrypt(before) == ACCESS  # the old key still decrypts
         counts = rotate_all(database)
         assert counts["social_account"] >= 1
-        after, _ = _raw(database, account_id)
+        after, _ = raw_tokens(database, account_id)
         assert after != before
         # Only the new key is needed now; the old one can't read the rotated value.
         crypto.configure_keys([new_key])
