@@ -182,7 +182,7 @@ def read_access_token(data_dir: str) -> str:
     from growth_manager.kit.crypto import configure_keys
     from growth_manager.models.accounts import SocialAccount
 
-    settings = Settings(data_dir=data_dir)  # type: ignore[arg-type]
+    settings = Settings(data_dir=data_dir)
     configure_keys(settings.resolved_token_keys())
     with Database(settings).session() as session:
         account = session.query(SocialAccount).one()
