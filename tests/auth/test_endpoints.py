@@ -222,3 +222,29 @@ def test_token_name_is_kept_and_blank_names_are_refused(client: TestClient) -> N
     )
     assert blank.status_code == 422
     assert "name:" in blank.json()["detail"]
+
+
+def test_token_use_is_recorded_without_a_write_per_request(
+    client: TestClient, database: Database
+) -> None:
+    """The first use is recorded; a burst of requests doesn't rewrite it; later use does."""
+    signup = {"email": "used@example.com", "password": "a long password here"}
+    assert client.post("/api/v1/auth/signup", json=signup).status_code == 201
+    token = client.post("/api/v1/auth/token", json=signup).json()["access_token"]
+    headers = {"Authorization": f"Bearer {token}"}
+
+    def last_used() -> object:
+        with database.session() as session:
+            return session.scalar(select(ApiToken.last_used_at))
+
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    first = last_used()
+    assert first is not None
+    for _ in range(3):
+        client.get("/api/v1/auth/me", headers=headers)
+    assert last_used() == first
+    with time_machine.travel(first + timedelta(minutes=6)):  # type: ignore[operator]
+        assert client.get("/api/v1/auth/me", headers=headers).status_code == 200
+    later = last_used()
+    assert later is not None
+    assert later > first  # type: ignore[operator]
