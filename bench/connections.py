@@ -126,7 +126,6 @@ def main() -> None:
             ).raise_for_status()
             with httpx2.Client(base_url=product_url, timeout=30) as product:
                 business_id, account_id = connect_x(product)
-                token = product.headers["Authorization"]
                 me = httpx2.Client(base_url=sandbox_url, timeout=30)
                 access = read_access_token(data)
                 sandbox_rate = rate(
@@ -139,16 +138,13 @@ def main() -> None:
                         ).status_code
                     ),
                 )
-                headers = {"Authorization": token}
                 verify_rate = rate(
                     "product  POST …/accounts/{id}/verify (calls the sandbox)",
                     args.requests,
                     args.threads,
                     lambda _: (
-                        httpx2.post(
-                            f"{product_url}/api/v1/businesses/{business_id}/accounts/{account_id}/verify",
-                            headers=headers,
-                            timeout=30,
+                        product.post(
+                            f"/api/v1/businesses/{business_id}/accounts/{account_id}/verify"
                         ).status_code
                     ),
                 )
@@ -156,13 +152,7 @@ def main() -> None:
                     "product  GET …/accounts (no platform call)",
                     args.requests,
                     args.threads,
-                    lambda _: (
-                        httpx2.get(
-                            f"{product_url}/api/v1/businesses/{business_id}/accounts",
-                            headers=headers,
-                            timeout=30,
-                        ).status_code
-                    ),
+                    lambda _: product.get(f"/api/v1/businesses/{business_id}/accounts").status_code,
                 )
                 print(
                     f"ratio verify/sandbox {verify_rate / sandbox_rate:.2f}  "
