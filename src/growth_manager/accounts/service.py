@@ -575,16 +575,17 @@ class Connections:
 
 
 def _shares_token_with_others(session: Session, account: SocialAccount) -> bool:
-    """A Facebook Page and its Instagram account share one page token: revoking it for one
-    would silently break the other."""
-    if account.platform not in ("facebook", "instagram"):
-        return False
+    """One login can connect several identities that share its token: a Facebook Page and its
+    Instagram account (one page token), a LinkedIn member and the organizations it
+    administers (one member token). Revoking it for one would silently break the others."""
+    families = {"facebook": "meta", "instagram": "meta"}
+    family = families.get(account.platform, account.platform)
     others = [
         other
         for other in repository.list_for_business(session, account.business_id)
         if other.id != account.id
         and other.status != AccountStatus.disconnected
-        and other.platform in ("facebook", "instagram")
+        and families.get(other.platform, other.platform) == family
     ]
     return any(other.access_token == account.access_token for other in others)
 
