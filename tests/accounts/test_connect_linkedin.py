@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 from datetime import timedelta
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import httpx2
 import time_machine
@@ -21,22 +20,11 @@ from tests.accounts.conftest import Owner, make_owner
 from tests.accounts.test_connect_meta import choose, pending
 from tests.accounts.test_connect_x import finish, gm, start  # noqa: F401
 from tests.sandbox.conftest import SandboxHandle, fresh_sandbox, sandbox  # noqa: F401
-from tests.support.consent import consent
+from tests.support.consent import consent, with_scopes
 from tests.support.factories import login_client
 
 MAYA = "mLq7Xw2Tz4"  # administers two organizations in the sandbox's seed
 TOM = "tOk3Pn8Rb1"  # administers none
-
-
-def with_scopes(url: str, *, drop: tuple[str, ...]) -> str:
-    """The authorization URL asking for fewer scopes: what the platform grants when the app
-    isn't approved for a product, or the person declines a permission."""
-    parts = urlsplit(url)
-    query = parse_qs(parts.query)
-    separator = "," if "," in query["scope"][0] else " "
-    kept = [s for s in query["scope"][0].replace(",", " ").split() if s not in drop]
-    query["scope"] = [separator.join(kept)]
-    return urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
 
 
 def park(gm: TestClient, owner: Owner, member: str = MAYA, drop: tuple[str, ...] = ()) -> str:  # noqa: F811

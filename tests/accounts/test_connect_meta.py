@@ -4,23 +4,35 @@ picker, reconnecting, and disconnecting without breaking a sibling that shares a
 
 from __future__ import annotations
 
+import html
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx2
+import time_machine
 from fastapi.testclient import TestClient
 
 from growth_manager.db import Database
+from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, PendingConnection, SocialAccount
 from tests.accounts.conftest import Owner
 from tests.accounts.test_connect_x import finish, gm, start  # noqa: F401
 from tests.sandbox.conftest import SandboxHandle, fresh_sandbox, sandbox  # noqa: F401
-from tests.support.consent import consent
+from tests.support.consent import consent, with_scopes
 
 
-def login(gm: TestClient, owner: Owner, platform: str = "facebook") -> str:  # noqa: F811
-    """Walk the Facebook Login and return the picker's pending token."""
+def login(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+    platform: str = "facebook",
+    drop: tuple[str, ...] = (),
+) -> str:
+    """Walk the Facebook Login (without the ``drop``ped permissions) and return the picker's
+    pending token."""
     authorize_url = start(gm, owner, platform)
     assert "/www.facebook.com/v23.0/dialog/oauth" in authorize_url
+    if drop:
+        authorize_url = with_scopes(authorize_url, drop=drop)
     response = finish(gm, owner, consent(authorize_url))
     assert response.status_code == 303, response.text
     location = response.headers["location"]
@@ -197,3 +209,189 @@ def test_cancelling_the_facebook_login_connects_nothing(
     with database.session() as session:
         assert session.query(SocialAccount).count() == 0
         assert session.query(PendingConnection).count() == 0
+
+
+FLORIST_PAGE = "108820000000001"  # Dana's Page with the linked Instagram business account
+FLORIST_IG = "17841400000000101"
+
+
+def page_text(gm: TestClient, owner: Owner, response: httpx2.Response) -> str:  # noqa: F811
+    assert response.status_code == 303, response.text
+    page = gm.get(response.headers["location"], headers=owner.headers)
+    assert page.status_code == 200, page.text
+    return " ".join(html.unescape(page.text).split())
+
+
+def graph(platforms: SandboxHandle, node: str, token: str) -> httpx2.Response:
+    return httpx2.get(
+        f"{platforms.url}/graph.facebook.com/v23.0/{node}",
+        params={"access_token": token, "fields": "id"},
+    )
+
+
+def test_connecting_only_the_instagram_account(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+    database: Database,
+    fresh_sandbox: SandboxHandle,  # noqa: F811
+) -> None:
+    token = login(gm, owner, "instagram")
+    listing = pending(gm, owner, token)
+    assert listing["platform"] == "instagram"
+    ig = next(i for i in listing["identities"] if i["platform"] == "instagram")
+    assert ig["external_id"] == FLORIST_IG
+    assert ig["parent_external_id"] == FLORIST_PAGE
+    (account,) = choose(gm, owner, token, [ig["key"]])
+    assert account["platform"] == "instagram"
+    assert account["kind"] == "instagram_business"
+    assert account["status"] == "active"
+    with database.session() as session:
+        (row,) = session.query(SocialAccount).all()
+        assert row.platform == "instagram"
+        assert row.parent_external_id == FLORIST_PAGE
+        assert row.expires_at is None
+        assert row.access_token
+        # The Instagram account is reached with its Page's token.
+        assert graph(fresh_sandbox, FLORIST_IG, row.access_token).status_code == 200
+
+
+def test_connecting_the_same_page_twice_is_one_account(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+    database: Database,
+) -> None:
+    key = f"facebook:{FLORIST_PAGE}"
+    (first,) = choose(gm, owner, login(gm, owner), [key])
+    (second,) = choose(gm, owner, login(gm, owner), [key])
+    assert second["id"] == first["id"]
+    with database.session() as session:
+        assert session.query(SocialAccount).count() == 1
+
+
+def test_unticking_every_page_in_the_dialog_connects_nothing(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+    database: Database,
+) -> None:
+    callback = consent(start(gm, owner, "facebook"), choose={"page_ids": []})
+    response = finish(gm, owner, callback)
+    assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
+    text = page_text(gm, owner, response)
+    assert "This login has no Facebook Pages you granted access to" in text
+    with database.session() as session:
+        assert session.query(SocialAccount).count() == 0
+        assert session.query(PendingConnection).count() == 0
+
+
+def test_without_publishing_permissions_nothing_is_connected(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+    database: Database,
+) -> None:
+    url = with_scopes(
+        start(gm, owner, "facebook"), drop=("pages_manage_posts", "instagram_content_publish")
+    )
+    response = finish(gm, owner, consent(url))
+    assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
+    text = page_text(gm, owner, response)
+    assert "Publishing permissions were not granted" in text
+    assert "pages_manage_posts" in text
+    with database.session() as session:
+        assert session.query(SocialAccount).count() == 0
+        assert session.query(PendingConnection).count() == 0
+
+
+def test_an_instagram_account_without_its_publish_permission_cant_be_picked(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+    database: Database,
+) -> None:
+    token = login(gm, owner, drop=("instagram_content_publish",))
+    identities = {i["platform"]: i for i in pending(gm, owner, token)["identities"]}
+    assert identities["instagram"]["missing_publish_scopes"] == ["instagram_content_publish"]
+    assert identities["facebook"]["missing_publish_scopes"] == []
+    refused = gm.post(
+        f"/api/v1/businesses/{owner.business_id}/connections/pending/{token}",
+        json={"identities": [identities["facebook"]["key"], identities["instagram"]["key"]]},
+        headers=owner.headers,
+    )
+    assert refused.status_code == 400
+    assert "missing permissions instagram_content_publish" in refused.json()["detail"]
+    with database.session() as session:
+        assert session.query(SocialAccount).count() == 0  # not half of the choice either
+    # The Pages alone still connect with the same parked login.
+    assert len(choose(gm, owner, token, [identities["facebook"]["key"]])) == 1
+
+
+def test_publishing_without_analytics_permissions_connects_and_shows_the_gap(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+    database: Database,
+) -> None:
+    token = login(
+        gm,
+        owner,
+        drop=("read_insights", "pages_read_user_engagement", "instagram_manage_insights"),
+    )
+    keys = [f"facebook:{FLORIST_PAGE}", f"instagram:{FLORIST_IG}"]
+    accounts = {a["platform"]: a for a in choose(gm, owner, token, keys)}
+    assert {a["status"] for a in accounts.values()} == {"active"}
+    assert accounts["facebook"]["missing_publish_scopes"] == []
+    assert accounts["facebook"]["missing_analytics_scopes"] == [
+        "read_insights",
+        "pages_read_user_engagement",
+    ]
+    assert accounts["instagram"]["missing_analytics_scopes"] == ["instagram_manage_insights"]
+    page = gm.get(f"/businesses/{owner.business_id}/connections", headers=owner.headers)
+    text = " ".join(html.unescape(page.text).split())
+    assert "Analytics missing: read_insights, pages_read_user_engagement" in text
+    assert "Analytics missing: instagram_manage_insights" in text
+
+
+def test_disconnect_deletes_the_page_token_and_says_how_to_remove_the_grant(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+    database: Database,
+) -> None:
+    from growth_manager.models.user import User
+    from tests.support.factories import login_client
+
+    (account,) = choose(gm, owner, login(gm, owner), [f"facebook:{FLORIST_PAGE}"])
+    with database.session() as session:
+        user = session.get(User, owner.user_id)
+        assert user is not None
+        session.expunge(user)
+    csrf = login_client(gm, user)
+    response = gm.post(
+        f"/businesses/{owner.business_id}/connections/{account['id']}/disconnect",
+        data={"csrf_token": csrf},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303
+    text = " ".join(html.unescape(gm.get(response.headers["location"]).text).split())
+    assert "Disconnected Harbor Lane Florist; its tokens are deleted." in text
+    assert "remove Growth Manager in your account's app settings there" in text
+    with database.session() as session:
+        row = session.get(SocialAccount, account["id"])
+        assert row is not None
+        assert row.status == AccountStatus.disconnected
+        assert row.access_token is None
+        assert row.refresh_token is None
+
+
+def test_the_page_choice_expires_after_15_minutes(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+    database: Database,
+) -> None:
+    token = login(gm, owner)
+    with time_machine.travel(utcnow() + timedelta(minutes=16), tick=True):
+        late = gm.post(
+            f"/api/v1/businesses/{owner.business_id}/connections/pending/{token}",
+            json={"identities": [f"facebook:{FLORIST_PAGE}"]},
+            headers=owner.headers,
+        )
+    assert late.status_code == 400
+    assert "expired (15 minutes)" in late.json()["detail"]
+    with database.session() as session:
+        assert session.query(SocialAccount).count() == 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urlencode, urljoin
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit, urlunsplit
 
 import httpx2
 
@@ -106,3 +106,15 @@ def consent(
             assert response.status_code == 200, f"{response.status_code}: {response.text[:300]}"
             page = response
         raise AssertionError("the authorization dialog never redirected back")
+
+
+def with_scopes(url: str, *, drop: tuple[str, ...]) -> str:
+    """The authorization URL asking for fewer scopes: what a platform grants when the person
+    declines permissions or the app isn't approved for a product. Neither sandbox dialog lets
+    a person untick permissions (LinkedIn's and Facebook's real ones mostly don't either)."""
+    parts = urlsplit(url)
+    query = parse_qs(parts.query)
+    separator = "," if "," in query["scope"][0] else " "
+    kept = [s for s in query["scope"][0].replace(",", " ").split() if s not in drop]
+    query["scope"] = [separator.join(kept)]
+    return urlunsplit(parts._replace(query=urlencode(query, doseq=True)))
