@@ -289,6 +289,12 @@ def test_publishing_scopes_without_analytics_connect_and_say_what_is_missing(
 ) -> None:
     token = park(gm, owner, drop=("r_member_postAnalytics",))
     member_key = f"linkedin:urn:li:person:{MAYA}"
+    picker = gm.get(
+        f"/businesses/{owner.business_id}/connections/choose/{token}", headers=owner.headers
+    )
+    assert "Publishing works; analytics also need r_member_postAnalytics." in html.unescape(
+        picker.text
+    )
     (account,) = choose(gm, owner, token, [member_key])
     assert account["status"] == "active"
     assert account["missing_publish_scopes"] == []

@@ -244,6 +244,7 @@ def test_connecting_only_the_instagram_account(
     (account,) = choose(gm, owner, token, [ig["key"]])
     assert account["platform"] == "instagram"
     assert account["kind"] == "instagram_business"
+    assert account["parent_external_id"] == FLORIST_PAGE
     assert account["status"] == "active"
     with database.session() as session:
         (row,) = session.query(SocialAccount).all()

@@ -12,7 +12,12 @@ from growth_manager.accounts import repository
 from growth_manager.accounts.health import needs_attention
 from growth_manager.accounts.platforms import all_setups
 from growth_manager.accounts.schemas import AccountOut
-from growth_manager.accounts.service import ConnectFailure, connections, missing_scopes
+from growth_manager.accounts.service import (
+    ConnectFailure,
+    connections,
+    missing_analytics_scopes,
+    missing_scopes,
+)
 from growth_manager.accounts.tokens import TokenKeeper
 from growth_manager.auth.dependencies import DbSession, PageUser
 from growth_manager.business.access import require_business
@@ -84,6 +89,9 @@ def choose_page(
             "profile": a,
             "platform_name": descriptor(a.platform).display_name,
             "missing": missing_scopes(a.platform, a.kind, choice.granted_scopes),
+            "missing_analytics": missing_analytics_scopes(
+                a.platform, a.kind, choice.granted_scopes
+            ),
             "connected": (a.platform, a.external_id) in existing,
             # Everything connectable starts ticked: people who sign in usually want all of it,
             # and unticking is one click.

@@ -30,6 +30,9 @@ class AccountOut(BaseModel):
     username: str | None
     avatar_url: str | None
     followers: int | None
+    parent_external_id: str | None = Field(
+        default=None, description="An Instagram account's Facebook Page, whose token it uses"
+    )
     status: str = Field(description="active, refresh_failing, reauth_required or disconnected")
     status_reason: str | None
     is_sandbox: bool = Field(description="Served by the local platform sandbox, not the real API")
@@ -57,6 +60,7 @@ class AccountOut(BaseModel):
             username=account.username,
             avatar_url=account.avatar_url,
             followers=account.followers,
+            parent_external_id=account.parent_external_id,
             status=account.status.value,
             status_reason=account.status_reason,
             is_sandbox=account.is_sandbox,
