@@ -276,7 +276,7 @@ def test_without_publishing_scopes_nothing_is_connected(
         "Publishing permissions were not granted (missing: w_member_social, w_organization_social)"
         in text
     )
-    assert "Connect again and keep those permissions ticked" in text
+    assert "Connect again and allow every permission asked for" in text
     with database.session() as session:
         assert session.query(SocialAccount).count() == 0
         assert session.query(PendingConnection).count() == 0

@@ -325,7 +325,7 @@ class Connections:
             )
             raise fail(
                 "Publishing permissions were not granted (missing: "
-                f"{', '.join(missing)}). Connect again and keep those permissions ticked."
+                f"{', '.join(missing)}). Connect again and allow every permission asked for."
             )
         result = CompleteResult(business_id=pending.business_id, platform=platform)
         if len(usable) == 1 and platform == "x":
