@@ -8,6 +8,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
+from anyio import to_thread
 from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
@@ -68,6 +69,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Sync endpoints and dependencies run on this pool; the database pool has as many
+        # connections (db.py), so a thread never waits for a connection another one holds.
+        to_thread.current_default_thread_limiter().total_tokens = settings.web_threads
         yield
         database.dispose()
 

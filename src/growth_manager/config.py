@@ -82,6 +82,13 @@ class Settings(BaseSettings):
         default=1024, description="Largest JSON body accepted by the API (uploads excepted)."
     )
     worker_concurrency: int = Field(default=2, description="Celery worker processes.")
+    web_threads: int = Field(
+        default=40,
+        ge=1,
+        le=1000,
+        description="Threads a web process runs requests on; its database pool has as many "
+        "connections, so no request ever waits for a connection while holding a thread.",
+    )
     sandbox_port: int = Field(default=8100, description="Port of the platform sandbox.")
     sandbox_url: str | None = Field(
         default=None,

@@ -1,79 +1,180 @@
-"""Engine, session factory and the request-scoped session that commits at the boundary.
+"""Engine, session factories and the request-scoped session that commits at the boundary.
 
 Services only ``flush()``; the request dependency (and the task decorator) commit once at the
-end, or roll back on any error, so a failed request never leaves half-written rows.
+end, or roll back on any error, so a failed request never leaves half-written rows. The request's
+commit runs after the endpoint returns and **before the response is sent**, so a 201 is only
+ever sent for a row that is already visible, and a failed commit becomes an error response.
+
+Reads and writes are told apart at the boundary. A request that can change state (any method but
+GET/HEAD/OPTIONS, or a GET endpoint marked with :func:`writes`, such as an OAuth callback) gets a
+*write* session; every other request gets a *read* session. On SQLite the difference is the lock:
+
+- A write session starts with ``BEGIN IMMEDIATE``, taking SQLite's single write lock up front. A
+  deferred transaction that reads and then writes fails at once with "database is locked" when
+  another connection committed in between (WAL can't upgrade a stale snapshot, and
+  ``busy_timeout`` doesn't apply to that), so writers queue for the lock at the start instead.
+- A read session starts with a deferred ``BEGIN``: a consistent snapshot that never takes the
+  write lock, so reads never queue behind writers (or each other). A read session refuses to
+  write, loudly, so a GET endpoint that writes is found by its first test instead of failing
+  only under load; the rare bookkeeping a read request does (an API token's last use) goes
+  through :meth:`Database.write_session`, a separate short transaction.
+
+On PostgreSQL both are ordinary transactions; the guard is the same, so code behaves alike on
+both databases.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Annotated, Any, TypeVar
 
-from fastapi import Request
+from fastapi import Depends, Request
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 
 from growth_manager.config import Settings
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+READ_ONLY = "growth_read_only"  # execution option and Session.info key
+WRITES_ATTRIBUTE = "__growth_writes__"
 
-def make_engine(url: str) -> Engine:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class WriteInReadTransaction(RuntimeError):
+    """A read session was asked to write: the endpoint must be marked with :func:`writes`."""
+
+
+def writes(endpoint: F) -> F:
+    """Marks a GET endpoint that changes state (e.g. an OAuth callback), so its request gets a
+    write session. Every non-GET endpoint gets one without asking."""
+    setattr(endpoint, WRITES_ATTRIBUTE, True)
+    return endpoint
+
+
+def make_engine(url: str, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         engine = create_engine(
-            url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
+            url,
+            connect_args={"check_same_thread": False, "timeout": 10},
+            # A connection per thread that can use one, plus room for the short side
+            # transactions of read requests: nobody waits for a slot while holding a thread.
+            pool_size=pool_size,
+            max_overflow=10,
+            pool_timeout=10,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-        # BEGIN IMMEDIATE takes SQLite's write lock when the transaction starts. With a plain
-        # (deferred) BEGIN, a transaction that reads and then writes fails at once with
-        # "database is locked" whenever another process (worker, beat) committed in between:
-        # WAL can't upgrade a stale read snapshot, and busy_timeout doesn't apply to that.
-        # Readers are never blocked by this; writers queue up behind busy_timeout.
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
+        event.listen(engine, "begin", _sqlite_begin)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10, pool_timeout=10
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    dbapi_connection.isolation_level = None  # see the "begin" listener above
+    dbapi_connection.isolation_level = None  # transactions are begun by _sqlite_begin
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 
 
+def _sqlite_begin(conn: Connection) -> None:
+    if conn.get_execution_options().get(READ_ONLY):
+        conn.exec_driver_sql("BEGIN")  # deferred: a snapshot, never the write lock
+    else:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        changed = {type(obj).__name__ for obj in (*session.new, *session.dirty, *session.deleted)}
+        raise WriteInReadTransaction(
+            f"A read-only request tried to write {', '.join(sorted(changed))}: mark the "
+            "endpoint with growth_manager.db.writes, or do bookkeeping in "
+            "Database.write_session()."
+        )
+
+
+def _refuse_dml(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise WriteInReadTransaction(
+            "A read-only request tried to run an INSERT, UPDATE or DELETE: mark the endpoint "
+            "with growth_manager.db.writes, or do bookkeeping in Database.write_session()."
+        )
+
+
 class Database:
-    """One per process: the engine and its session factory."""
+    """One per process: the engine and its two session factories."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self.engine = make_engine(settings.effective_database_url)
+        self.engine = make_engine(settings.effective_database_url, pool_size=settings.web_threads)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self.read_sessions = sessionmaker(
+            self.engine.execution_options(**{READ_ONLY: True}),
+            expire_on_commit=False,
+            info={READ_ONLY: True},
+        )
+        event.listen(self.read_sessions, "before_flush", _refuse_flush)
+        event.listen(self.read_sessions, "do_orm_execute", _refuse_dml)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
-        """A unit of work: commit on success, roll back on any exception."""
-        session = self.sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        """A unit of work that may write: commit on success, roll back on any exception."""
+        yield from _unit_of_work(self.sessions())
+
+    write_session = session
+
+    @contextmanager
+    def read_session(self) -> Iterator[Session]:
+        """A consistent read: never takes SQLite's write lock, refuses to write."""
+        yield from _unit_of_work(self.read_sessions())
 
     def dispose(self) -> None:
         self.engine.dispose()
 
 
-def get_db_session(request: Request) -> Iterator[Session]:
-    """FastAPI dependency: the request's session, committed when the endpoint returns."""
-    database: Database = request.app.state.database
-    with database.session() as session:
+def _unit_of_work(session: Session) -> Iterator[Session]:
+    try:
         yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+def is_read_only(session: Session) -> bool:
+    return bool(session.info.get(READ_ONLY))
+
+
+def request_writes(request: Request) -> bool:
+    if request.method not in SAFE_METHODS:
+        return True
+    endpoint = request.scope.get("endpoint")
+    return bool(getattr(endpoint, WRITES_ATTRIBUTE, False))
+
+
+def get_db_session(request: Request) -> Iterator[Session]:
+    """The request's session: a write session for requests that can change state, a read
+    session otherwise. Committed when the endpoint returns, before the response is sent."""
+    database: Database = request.app.state.database
+    factory = database.session if request_writes(request) else database.read_session
+    with factory() as session:
+        yield session
+
+
+# Always depend on the session through this alias. scope="function": the code after ``yield``
+# (the commit) runs when the endpoint returns and its answer is serialised, before the response
+# is sent. FastAPI's default ("request") would commit after the client already has a 201 for a
+# row it can't read yet (tests/test_db_boundary.py keeps every route on this alias).
+DbSession = Annotated[Session, Depends(get_db_session, scope="function")]
 
 
 _databases: dict[str, Database] = {}

@@ -124,3 +124,31 @@ def test_appending_any_url_adds_exactly_23_plus_the_separator(prefix: str, path:
     before = rules.count_x_weighted(prefix)
     after = rules.count_x_weighted(prefix + " " + url)
     assert after == before + 1 + 23
+
+
+_ascii_piece = st.one_of(
+    st.text(alphabet=st.characters(min_codepoint=0, max_codepoint=127), max_size=40),
+    st.sampled_from(
+        [
+            "https://example.com/a?b=c",
+            "http://t.co/x",
+            "example.org",
+            "www.shop.example.com/sale",
+            "\r\n",
+            "\r",
+            "\n",
+            "#launch",
+            "@someone",
+            " ",
+        ]
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(pieces=st.lists(_ascii_piece, max_size=12))
+def test_ascii_short_path_agrees_with_twitter_text(pieces: list[str]) -> None:
+    text = "".join(pieces)
+    expected = int(rules.twitter_text.parse_tweet(text).weightedLength)
+    rules.count_x_weighted.cache_clear()
+    assert rules.count_x_weighted(text) == expected

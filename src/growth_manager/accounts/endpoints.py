@@ -23,6 +23,7 @@ from growth_manager.accounts.tokens import TokenKeeper
 from growth_manager.auth.dependencies import CurrentUser, DbSession, optional_user
 from growth_manager.business.access import require_business
 from growth_manager.config import Settings
+from growth_manager.db import writes
 from growth_manager.errors import NotFound
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.business import Role
@@ -50,6 +51,7 @@ def settings_of(request: Request) -> Settings:
     response_model=AuthorizationUrl,
     responses={303: {"description": "Redirect to the platform's consent page"}},
 )
+@writes  # stores the single-use state
 def authorize(
     platform: str,
     request: Request,
@@ -76,6 +78,7 @@ def authorize(
     status_code=303,
     response_class=RedirectResponse,
 )
+@writes  # consumes the state and stores the account
 def callback(
     platform: str,
     request: Request,

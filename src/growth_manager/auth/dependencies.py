@@ -15,13 +15,27 @@ from datetime import timedelta
 from typing import Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from growth_manager.db import get_db_session
+from growth_manager.db import Database, DbSession, is_read_only
 from growth_manager.errors import NotAuthenticated, PermissionDenied
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.user import ApiToken, User
+
+__all__ = [  # DbSession is re-exported: routes take the session and the user from one place
+    "CurrentUser",
+    "DbSession",
+    "LoginRequired",
+    "PageUser",
+    "bearer_token",
+    "csrf_protect",
+    "csrf_token",
+    "current_user",
+    "hash_api_token",
+    "optional_user",
+    "page_user",
+]
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 SESSION_USER_KEY = "user_id"
@@ -72,7 +86,7 @@ async def csrf_protect(request: Request) -> None:
         )
 
 
-def _user_from_bearer(session: Session, token: str) -> User:
+def _user_from_bearer(request: Request, session: Session, token: str) -> User:
     api_token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_api_token(token)))
     now = utcnow()
     if api_token is None or api_token.revoked_at is not None or api_token.expires_at <= now:
@@ -83,16 +97,23 @@ def _user_from_bearer(session: Session, token: str) -> User:
     # Record use at most every few minutes: a write on every request would serialise every
     # API call behind the database's write lock for a value nobody needs to the second.
     if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_GRANULARITY:
-        api_token.last_used_at = now
+        if is_read_only(session):
+            # A read request never writes through its own snapshot (db.py): one short write
+            # transaction of its own, every few minutes per token.
+            database: Database = request.app.state.database
+            with database.write_session() as writer:
+                writer.execute(
+                    update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now)
+                )
+        else:
+            api_token.last_used_at = now
     return user
 
 
-def optional_user(
-    request: Request, session: Annotated[Session, Depends(get_db_session)]
-) -> User | None:
+def optional_user(request: Request, session: DbSession) -> User | None:
     token = bearer_token(request)
     if token is not None:
-        return _user_from_bearer(session, token)
+        return _user_from_bearer(request, session, token)
     user_id = request.session.get(SESSION_USER_KEY)
     if not isinstance(user_id, int):
         return None
@@ -113,7 +134,6 @@ def current_user(
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
-DbSession = Annotated[Session, Depends(get_db_session)]
 
 
 class LoginRequired(Exception):
