@@ -25,7 +25,8 @@ both databases.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+import asyncio
+from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import contextmanager
 from typing import Annotated, Any, TypeVar
 
@@ -122,6 +123,18 @@ class Database:
         )
         event.listen(self.read_sessions, "before_flush", _refuse_flush)
         event.listen(self.read_sessions, "do_orm_execute", _refuse_dml)
+        self._write_turn: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine.dialect.name == "sqlite"
+
+    def write_turn(self) -> asyncio.Lock:
+        """The event-loop lock write requests queue on (see :func:`sqlite_write_turn`)."""
+        loop = asyncio.get_running_loop()
+        if self._write_turn is None or self._write_turn[0] is not loop:
+            self._write_turn = (loop, asyncio.Lock())
+        return self._write_turn[1]
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -161,9 +174,31 @@ def request_writes(request: Request) -> bool:
     return bool(getattr(endpoint, WRITES_ATTRIBUTE, False))
 
 
-def get_db_session(request: Request) -> Iterator[Session]:
+async def sqlite_write_turn(request: Request) -> AsyncIterator[None]:
+    """On SQLite, one write request of this process at a time holds the database, waited for
+    on the event loop rather than on a thread.
+
+    A write transaction takes SQLite's lock at its first statement (in the authentication
+    dependency) and needs further threads before it commits (the endpoint, the commit). If 50
+    writers each held a thread while waiting in SQLite's busy handler, the one holding the lock
+    could wait for a thread until their timeouts ran out: every write stalled for seconds. SQLite
+    runs one writer at a time anyway; queueing them here costs nothing and keeps threads free.
+    Other processes (workers, more web processes) still meet at SQLite's own lock.
+    """
+    database: Database = request.app.state.database
+    if not database.is_sqlite or not request_writes(request):
+        yield
+        return
+    async with database.write_turn():
+        yield
+
+
+def get_db_session(
+    request: Request, _turn: Annotated[None, Depends(sqlite_write_turn, scope="function")]
+) -> Iterator[Session]:
     """The request's session: a write session for requests that can change state, a read
-    session otherwise. Committed when the endpoint returns, before the response is sent."""
+    session otherwise. Committed when the endpoint returns, before the response is sent (and
+    before the write turn is handed on)."""
     database: Database = request.app.state.database
     factory = database.session if request_writes(request) else database.read_session
     with factory() as session:
