@@ -87,26 +87,32 @@ async def csrf_protect(request: Request) -> None:
 
 
 def _user_from_bearer(request: Request, session: Session, token: str) -> User:
-    api_token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_api_token(token)))
     now = utcnow()
-    if api_token is None or api_token.revoked_at is not None or api_token.expires_at <= now:
+    found = session.execute(
+        select(User, ApiToken.id, ApiToken.last_used_at)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(
+            ApiToken.token_hash == hash_api_token(token),
+            ApiToken.revoked_at.is_(None),
+            ApiToken.expires_at > now,
+            User.is_active.is_(True),
+        )
+    ).first()
+    if found is None:
         raise NotAuthenticated("The bearer token is invalid, expired or revoked.")
-    user = session.get(User, api_token.user_id)
-    if user is None or not user.is_active:
-        raise NotAuthenticated("The bearer token is invalid, expired or revoked.")
+    user, token_id, last_used_at = found
     # Record use at most every few minutes: a write on every request would serialise every
     # API call behind the database's write lock for a value nobody needs to the second.
-    if api_token.last_used_at is None or now - api_token.last_used_at >= LAST_USED_GRANULARITY:
+    if last_used_at is None or now - last_used_at >= LAST_USED_GRANULARITY:
+        touch = update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now)
         if is_read_only(session):
             # A read request never writes through its own snapshot (db.py): one short write
             # transaction of its own, every few minutes per token.
             database: Database = request.app.state.database
             with database.write_session() as writer:
-                writer.execute(
-                    update(ApiToken).where(ApiToken.id == api_token.id).values(last_used_at=now)
-                )
+                writer.execute(touch)
         else:
-            api_token.last_used_at = now
+            session.execute(touch)
     return user
 
 
@@ -124,7 +130,7 @@ def optional_user(request: Request, session: DbSession) -> User | None:
     return user
 
 
-def current_user(
+async def current_user(
     user: Annotated[User | None, Depends(optional_user)],
     _csrf: Annotated[None, Depends(csrf_protect)],
 ) -> User:
@@ -144,7 +150,7 @@ class LoginRequired(Exception):
         self.next_url = next_url
 
 
-def page_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
+async def page_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
     """For dashboard pages: the signed-in user, or a redirect to /login?next=… ."""
     if user is None:
         raise LoginRequired(str(request.url.path))

@@ -164,7 +164,10 @@ def rules_for(platform: Platform | str) -> PlatformRules:
     return RULES[Platform(platform)]
 
 
+@lru_cache(maxsize=16384)
 def measure(platform: Platform | str, text: str) -> Measurement:
+    """How ``text`` counts on ``platform`` and what it breaks. Cached: every draft listed is
+    measured for each of its platforms, and a Measurement is immutable."""
     rules = rules_for(platform)
     text = normalise_text(text)
     count = rules.count(text)
@@ -273,6 +276,7 @@ def effective_texts(post: Post) -> list[PlatformText]:
 
 
 def ordered(platforms: Sequence[str]) -> list[Platform]:
-    """The known platforms among ``platforms``, in display order."""
-    wanted = {Platform(p) for p in platforms}
+    """The known platforms among ``platforms``, in display order (unknown names are left out;
+    Platform is a StrEnum, so plain strings match its members)."""
+    wanted = set(platforms)
     return [platform for platform in PLATFORM_ORDER if platform in wanted]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -214,7 +215,10 @@ def media_out(asset: MediaAsset) -> MediaOut:
     )
 
 
+@lru_cache(maxsize=16384)
 def check_out(measurement: Measurement, uses_base_text: bool = True) -> PlatformCheck:
+    """Cached with :func:`rules.measure` (a draft list builds one per draft and platform); the
+    answer models are only ever serialised, never changed."""
     return PlatformCheck(
         platform=measurement.platform,
         name=measurement.name,
