@@ -274,7 +274,12 @@ def test_sessions_live_in_redis_when_it_is_configured(
     client = make_client(redis_url=REDIS_URL)
     signup_api(client, "redis@example.com")
     assert login_page(client, "redis@example.com").status_code == 303
-    assert signed_in_as(client) is not None
+    user_id = signed_in_as(client)
+    assert user_id is not None
+    # Every key expires with the session: nothing outlives it in Redis.
+    server = redis.Redis.from_url(REDIS_URL)
+    for key in ("growth:session:user:" + str(user_id),):
+        assert 13 * 86400 < server.ttl(key) <= 14 * 86400
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(UserSession)) == 0
     secret = client.cookies["gm_session"]

@@ -218,10 +218,11 @@ class RedisSessionStore:
         pipe.set(self._secret_key(secret_hash), self._dump(session), ex=ttl)
         pipe.set(self._id_key(session.id), secret_hash, ex=ttl)
         pipe.sadd(self._user_key(session.user_id), session.id)
-        # The set lives as long as the user's longest session (GT: never shortens it).
-        pipe.expire(self._user_key(session.user_id), ttl, gt=True)
-        pipe.expire(self._user_key(session.user_id), ttl, nx=True)
-        pipe.execute()
+        pipe.ttl(self._user_key(session.user_id))
+        remaining = pipe.execute()[-1]
+        # The set lives as long as the user's longest session: extended, never shortened.
+        if isinstance(remaining, int) and remaining < ttl:
+            self.redis.expire(self._user_key(session.user_id), ttl)
 
     def find(self, db: Session, secret_hash: str, now: datetime) -> BrowserSession | None:
         raw = self.redis.get(self._secret_key(secret_hash))
