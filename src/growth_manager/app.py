@@ -10,11 +10,12 @@ from datetime import UTC, datetime
 
 from anyio import to_thread
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
 from growth_manager import __version__
+from growth_manager.auth.dependencies import BROWSER_COOKIE, cookie_name, page_csrf_protect
 from growth_manager.auth.ratelimit import build_rate_limiter
 from growth_manager.config import Settings, get_settings
 from growth_manager.db import Database
@@ -40,6 +41,7 @@ ROUTER_MODULES = [
     "growth_manager.worker.endpoints",
     "growth_manager.web.pages",
     "growth_manager.auth.pages",
+    "growth_manager.auth.account",
     "growth_manager.business.pages",
     "growth_manager.content.pages",
     "growth_manager.accounts.pages",
@@ -81,6 +83,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=API_DESCRIPTION,
         lifespan=lifespan,
         docs_url="/docs",
+        # CSRF for every state-changing dashboard route, present and future (auth/dependencies).
+        dependencies=[Depends(page_csrf_protect)],
         telemetry={
             "meter_provider": meter_provider(),
             "tracing": False,
@@ -103,10 +107,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         * 1024
         + 64 * 1024,
     )
+    # Signed cookie for flash messages and the pre-login CSRF token only: who is signed in lives
+    # in server-side sessions (auth/sessions.py), which logout ends.
     app.add_middleware(
         SessionMiddleware,
         secret_key=settings.resolved_secret_key(),
-        session_cookie="gm_session",
+        session_cookie=cookie_name(BROWSER_COOKIE, settings),
         max_age=settings.session_max_age_days * 86400,
         same_site="lax",
         https_only=settings.environment == "production",

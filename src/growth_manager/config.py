@@ -43,7 +43,8 @@ class Settings(BaseSettings):
     )
     redis_url: str | None = Field(
         default=None,
-        description="Optional Redis for OAuth state and rate-limit storage when distributed.",
+        description="Optional Redis for dashboard sessions, OAuth state and rate-limit storage "
+        "when distributed.",
     )
     secret_key: SecretStr | None = Field(
         default=None,
@@ -74,7 +75,9 @@ class Settings(BaseSettings):
     login_rate_limit: str = Field(
         default="10/minute", description="Limit on login and token endpoints per client address."
     )
-    session_max_age_days: int = Field(default=14, description="Dashboard session lifetime.")
+    session_max_age_days: int = Field(
+        default=14, description="Dashboard session lifetime, from login (server-side sessions)."
+    )
     api_token_days: int = Field(default=30, description="Lifetime of API bearer tokens.")
     max_upload_mb_image: int = Field(default=8, description="Largest accepted image upload.")
     max_upload_mb_video: int = Field(default=200, description="Largest accepted video upload.")

@@ -83,7 +83,8 @@ def test_pages_show_what_needs_attention(
         )
         user = session.get(User, owner.user_id)
         assert user is not None
-        login_client(client, user)
+        session.expunge(user)
+    login_client(client, user)
     connections = client.get(f"/businesses/{owner.business_id}/connections")
     assert connections.status_code == 200
     assert "Needs attention" in connections.text

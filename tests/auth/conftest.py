@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -11,13 +9,13 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
-from itsdangerous import TimestampSigner
 
 from growth_manager.config import Settings
 from growth_manager.db import Database
 
 PASSWORD = "correct horse battery"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
+META_CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)"')
 
 
 def signup_api(client: TestClient, email: str, password: str = PASSWORD, name: str = "") -> Any:
@@ -55,15 +53,21 @@ def login_page(client: TestClient, email: str, password: str = PASSWORD, next_ur
     )
 
 
-def session_data(client: TestClient, settings: Settings) -> dict[str, Any]:
-    """The decoded, signature-checked contents of the dashboard session cookie."""
-    cookie = client.cookies.get("gm_session")
-    if cookie is None:
-        return {}
-    signer = TimestampSigner(settings.resolved_secret_key())
-    payload = signer.unsign(cookie.encode())
-    data: dict[str, Any] = json.loads(base64.b64decode(payload))
-    return data
+def page_csrf(client: TestClient, path: str = "/businesses") -> str:
+    """The CSRF token a dashboard page gives this client (its session's, or the pre-login one)."""
+    match = META_CSRF.search(client.get(path).text)
+    assert match, f"{path} has no csrf-token meta tag"
+    return match.group(1)
+
+
+def signed_in_as(client: TestClient) -> int | None:
+    """The id of the user the client's cookie authenticates, or None."""
+    response = client.get("/api/v1/auth/me")
+    if response.status_code == 401:
+        return None
+    assert response.status_code == 200, response.text
+    user_id: int = response.json()["id"]
+    return user_id
 
 
 @pytest.fixture

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
@@ -9,13 +11,14 @@ from sqlalchemy import func, select
 from growth_manager.auth.pages import safe_next
 from growth_manager.config import Settings
 from growth_manager.db import Database
-from growth_manager.models.user import User
+from growth_manager.models.user import User, UserSession
 from tests.auth.conftest import (
     PASSWORD,
     bearer,
     form_csrf,
     login_page,
-    session_data,
+    page_csrf,
+    signed_in_as,
     signup_api,
     token_for,
 )
@@ -63,7 +66,8 @@ def test_signup_page_creates_the_account_and_logs_in(
         user = session.scalar(select(User).where(User.email == "new@example.com"))
         assert user is not None
         assert user.name == "Nora"
-        assert session_data(client, settings)["user_id"] == user.id
+        user_id = user.id
+    assert signed_in_as(client) == user_id
     assert client.get("/api/v1/auth/me").json()["email"] == "new@example.com"
 
 
@@ -90,31 +94,43 @@ def test_signup_page_errors_keep_the_email_but_never_the_password(
 
 
 def test_login_page_logs_in_and_sets_a_httponly_samesite_lax_cookie(
-    client: TestClient, settings: Settings
+    client: TestClient, settings: Settings, database: Database
 ) -> None:
     user = signup_api(client, "cookie@example.com")
     response = login_page(client, "Cookie@Example.com")
     assert response.status_code == 303
     assert response.headers["location"] == "/businesses"
-    set_cookie = response.headers["set-cookie"].lower()
-    assert set_cookie.startswith("gm_session=")
+    set_cookie = next(
+        c for c in response.headers.get_list("set-cookie") if c.startswith("gm_session=")
+    ).lower()
     assert "httponly" in set_cookie
     assert "samesite=lax" in set_cookie
     assert "path=/" in set_cookie
-    assert session_data(client, settings)["user_id"] == user["id"]
+    assert signed_in_as(client) == user["id"]
+    # The cookie is a random secret only; the database keeps its hash, never the secret.
+    secret = client.cookies["gm_session"]
+    assert len(secret) >= 40
+    with database.session() as session:
+        stored = session.scalars(select(UserSession)).one()
+    assert stored.user_id == user["id"]
+    assert stored.token_hash == hashlib.sha256(secret.encode()).hexdigest()
+    assert secret not in (stored.token_hash, stored.id)
 
 
-def test_login_rotates_the_session_and_its_csrf_token(
-    client: TestClient, settings: Settings
-) -> None:
+def test_login_rotates_the_session_and_its_csrf_token(client: TestClient) -> None:
     signup_api(client, "rotate@example.com")
-    client.get("/login")
-    before = session_data(client, settings)
-    assert "csrf" in before
+    before = form_csrf(client.get("/login").text)
     login_page(client, "rotate@example.com")
-    after = session_data(client, settings)
-    assert "user_id" in after
-    assert after.get("csrf") != before["csrf"]
+    first_cookie = client.cookies["gm_session"]
+    after = page_csrf(client)
+    assert after != before
+    # Logging in again (another form, same browser) gives a new session, and ends the old one.
+    login_page(client, "rotate@example.com")
+    assert client.cookies["gm_session"] != first_cookie
+    assert page_csrf(client) not in (before, after)
+    client.cookies.clear()
+    client.cookies.set("gm_session", first_cookie)
+    assert signed_in_as(client) is None
 
 
 def test_wrong_password_and_unknown_email_render_the_identical_message(
@@ -128,7 +144,7 @@ def test_wrong_password_and_unknown_email_render_the_identical_message(
         assert "Email or password is incorrect." in response.text
         assert f'value="{email}"' in response.text
         assert "not the password" not in response.text
-    assert "user_id" not in session_data(client, settings)
+    assert signed_in_as(client) is None
 
 
 def test_login_form_without_its_csrf_token_is_refused(
@@ -143,7 +159,7 @@ def test_login_form_without_its_csrf_token_is_refused(
     )
     assert response.status_code == 403
     assert "expired" in response.text
-    assert "user_id" not in session_data(client, settings)
+    assert signed_in_as(client) is None
 
 
 @pytest.mark.parametrize(
@@ -202,13 +218,20 @@ def test_logout_page_needs_the_csrf_token_then_ends_the_session(
     assert refused.json()["type"] == "forbidden"
     assert client.get("/api/v1/auth/me").status_code == 200
 
-    csrf = session_data(client, settings)["csrf"]
+    old_cookie = client.cookies["gm_session"]
+    csrf = page_csrf(client)
     response = client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False)
     assert response.status_code == 303
     assert response.headers["location"] == "/login"
-    assert "user_id" not in session_data(client, settings)
     assert client.get("/api/v1/auth/me").status_code == 401
     assert "You have been logged out." in client.get("/login").text
+    # The old cookie, replayed (say, copied before logout), is worth nothing now.
+    client.cookies.clear()
+    client.cookies.set("gm_session", old_cookie)
+    assert client.get("/api/v1/auth/me").status_code == 401
+    page = client.get("/businesses", follow_redirects=False)
+    assert page.status_code == 303
+    assert page.headers["location"].startswith("/login")
 
 
 class TestCsrfOnCookieAuthenticatedRequests:
@@ -220,7 +243,7 @@ class TestCsrfOnCookieAuthenticatedRequests:
         response = client.post("/api/v1/auth/logout")
         assert response.status_code == 403
         assert "CSRF" in response.json()["detail"]
-        assert "user_id" in session_data(client, settings)
+        assert signed_in_as(client) is not None
 
     def test_with_a_wrong_token_is_403(self, client: TestClient, settings: Settings) -> None:
         signup_api(client, "c2@example.com")
@@ -231,7 +254,7 @@ class TestCsrfOnCookieAuthenticatedRequests:
     def test_with_the_header_is_accepted(self, client: TestClient, settings: Settings) -> None:
         signup_api(client, "c3@example.com")
         login_page(client, "c3@example.com")
-        csrf = session_data(client, settings)["csrf"]
+        csrf = page_csrf(client)
         response = client.post("/api/v1/auth/logout", headers={"X-CSRF-Token": csrf})
         assert response.status_code == 204
         assert client.get("/api/v1/auth/me").status_code == 401
@@ -239,7 +262,7 @@ class TestCsrfOnCookieAuthenticatedRequests:
     def test_with_the_form_field_is_accepted(self, client: TestClient, settings: Settings) -> None:
         signup_api(client, "c4@example.com")
         login_page(client, "c4@example.com")
-        csrf = session_data(client, settings)["csrf"]
+        csrf = page_csrf(client)
         response = client.post("/api/v1/auth/logout", data={"csrf_token": csrf})
         assert response.status_code == 204
         assert client.get("/api/v1/auth/me").status_code == 401

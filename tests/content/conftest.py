@@ -21,7 +21,7 @@ from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.business import Business, BusinessMember, Role, Strategy
 from growth_manager.models.user import ApiToken, User
-from tests.content.support import session_cookie
+from tests.support.factories import login_client
 
 
 @pytest.fixture
@@ -105,7 +105,7 @@ def signed_in(app: FastAPI, content_settings: Settings) -> Iterator[Callable[[Us
     def make(user: User) -> TestClient:
         test_client = TestClient(app, base_url="http://testserver")
         test_client.__enter__()
-        test_client.cookies.set("gm_session", session_cookie(content_settings, user))
+        login_client(test_client, user)
         clients.append(test_client)
         return test_client
 

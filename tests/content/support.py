@@ -2,25 +2,11 @@
 
 from __future__ import annotations
 
-import base64
 import io
-import json
 from pathlib import Path
 from typing import Any
 
-from itsdangerous import TimestampSigner
 from PIL import Image
-
-from growth_manager.config import Settings
-from growth_manager.models.user import User
-
-CSRF = "test-csrf-token"
-
-
-def session_cookie(settings: Settings, user: User) -> str:
-    """A dashboard session cookie as Starlette's SessionMiddleware signs it."""
-    payload = base64.b64encode(json.dumps({"user_id": user.id, "csrf": CSRF}).encode())
-    return TimestampSigner(settings.resolved_secret_key()).sign(payload).decode()
 
 
 # Media made for real --------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from growth_manager.db import Database
 from growth_manager.models.content import Post
 from growth_manager.models.user import User
 from tests.content.conftest import World
-from tests.content.support import CSRF, image_bytes
+from tests.content.support import image_bytes
+from tests.support.factories import csrf_of
 
 X_TOO_LONG = "a" * 268 + " https://example.com/page"  # weighs 292 on X
 
@@ -31,9 +32,9 @@ def editor_state(page: str) -> dict[str, object]:
     return state
 
 
-def form(**fields: object) -> dict[str, object]:
+def form(client: TestClient, **fields: object) -> dict[str, object]:
     data: dict[str, object] = {
-        "csrf_token": CSRF,
+        "csrf_token": csrf_of(client),
         "title": "",
         "base_text": "",
         "strategy_id": "",
@@ -92,7 +93,7 @@ def test_editor_renders_counters_previews_and_wiring(signed_in: SignedIn, world:
     page = client.get(f"/businesses/{world.bid}/drafts/new")
     assert page.status_code == 200
     text = page.text
-    assert 'name="csrf_token" value="' + CSRF + '"' in text
+    assert 'name="csrf_token" value="' + csrf_of(client) + '"' in text
     for platform in ("linkedin", "x", "facebook", "instagram"):
         assert f'name="variant_{platform}"' in text
         assert f'name="custom_{platform}"' in text
@@ -111,12 +112,13 @@ def test_create_through_the_form(signed_in: SignedIn, world: World, database: Da
     media = client.post(
         f"/api/v1/businesses/{world.bid}/media",
         files={"file": ("a.png", image_bytes("PNG"), "image/png")},
-        headers={"X-CSRF-Token": CSRF},
+        headers={"X-CSRF-Token": csrf_of(client)},
     )
     assert media.status_code == 201, media.text
     response = client.post(
         f"/businesses/{world.bid}/drafts/new",
         data=form(
+            client,
             title="Launch",
             base_text="Line one\r\nLine two",
             strategy_id=str(world.strategy.id),
@@ -156,7 +158,7 @@ def test_invalid_save_rerenders_with_the_message_and_the_typed_text(
     client = signed_in(world.editor.user)
     typed = X_TOO_LONG + "\nsecond line <b>not bold</b>"
     response = client.post(
-        f"/businesses/{world.bid}/drafts/new", data=form(title="Too long", base_text=typed)
+        f"/businesses/{world.bid}/drafts/new", data=form(client, title="Too long", base_text=typed)
     )
     assert response.status_code == 422
     assert "X: 320/280 characters (X counts links as 23 and emoji as 2)" in html.unescape(
@@ -184,6 +186,7 @@ def test_invalid_update_keeps_the_saved_draft(
     response = client.post(
         url,
         data=form(
+            client,
             title="Changed",
             base_text="fine",
             custom_instagram="1",
@@ -201,7 +204,7 @@ def test_invalid_update_keeps_the_saved_draft(
     # A valid save replaces the fields; unticking "own text" removes the variant.
     ok = client.post(
         url,
-        data=form(title="Changed", base_text="new text", platforms=["facebook"]),
+        data=form(client, title="Changed", base_text="new text", platforms=["facebook"]),
         follow_redirects=False,
     )
     assert ok.status_code == 303
@@ -213,7 +216,7 @@ def test_invalid_update_keeps_the_saved_draft(
 def test_form_needs_csrf(signed_in: SignedIn, world: World, database: Database) -> None:
     client = signed_in(world.editor.user)
     response = client.post(
-        f"/businesses/{world.bid}/drafts/new", data=form(csrf_token="wrong", base_text="hi")
+        f"/businesses/{world.bid}/drafts/new", data=form(client, csrf_token="wrong", base_text="hi")
     )
     assert response.status_code == 403
     assert only_post(database) is None
@@ -222,10 +225,11 @@ def test_form_needs_csrf(signed_in: SignedIn, world: World, database: Database) 
 def test_viewer_reads_but_cannot_save_or_delete(
     signed_in: SignedIn, world: World, database: Database
 ) -> None:
-    created = signed_in(world.editor.user).post(
+    editor = signed_in(world.editor.user)
+    created = editor.post(
         f"/api/v1/businesses/{world.bid}/drafts",
         json={"base_text": "hello"},
-        headers={"X-CSRF-Token": CSRF},
+        headers={"X-CSRF-Token": csrf_of(editor)},
     )
     assert created.status_code == 201
     url = f"/businesses/{world.bid}/drafts/{created.json()['id']}"
@@ -235,8 +239,8 @@ def test_viewer_reads_but_cannot_save_or_delete(
     assert "editing needs the editor role" in page.text
     assert "Save draft" not in page.text
     assert viewer.get(f"/businesses/{world.bid}/drafts/new").status_code == 403
-    assert viewer.post(url, data=form(base_text="changed")).status_code == 403
-    assert viewer.post(url + "/delete", data={"csrf_token": CSRF}).status_code == 403
+    assert viewer.post(url, data=form(viewer, base_text="changed")).status_code == 403
+    assert viewer.post(url + "/delete", data={"csrf_token": csrf_of(viewer)}).status_code == 403
     post = only_post(database)
     assert post is not None
     assert post.base_text == "hello"
@@ -247,11 +251,13 @@ def test_delete_through_the_form(signed_in: SignedIn, world: World, database: Da
     created = client.post(
         f"/api/v1/businesses/{world.bid}/drafts",
         json={"base_text": "bye"},
-        headers={"X-CSRF-Token": CSRF},
+        headers={"X-CSRF-Token": csrf_of(client)},
     ).json()
     url = f"/businesses/{world.bid}/drafts/{created['id']}"
     assert "Delete" in client.get(url).text
-    response = client.post(url + "/delete", data={"csrf_token": CSRF}, follow_redirects=False)
+    response = client.post(
+        url + "/delete", data={"csrf_token": csrf_of(client)}, follow_redirects=False
+    )
     assert response.status_code == 303
     assert response.headers["location"] == f"/businesses/{world.bid}/drafts"
     assert only_post(database) is None
@@ -262,7 +268,7 @@ def test_measure_from_the_browser_needs_the_csrf_header(signed_in: SignedIn, wor
     client = signed_in(world.viewer.user)
     assert client.post("/api/v1/text/measure", json={"text": "hi"}).status_code == 403
     response = client.post(
-        "/api/v1/text/measure", json={"text": "hi"}, headers={"X-CSRF-Token": CSRF}
+        "/api/v1/text/measure", json={"text": "hi"}, headers={"X-CSRF-Token": csrf_of(client)}
     )
     assert response.status_code == 200
     assert response.json()["results"][1] == {

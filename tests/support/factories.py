@@ -2,34 +2,36 @@
 
 ``make_user``/``make_business`` need a session that commits (``database.session()``), because
 the app reads through its own connection. ``bearer_for`` gives API headers; ``login_client``
-signs a dashboard session cookie exactly as Starlette's SessionMiddleware does, so page tests
-need no login round trip.
+opens a server-side dashboard session in the app's own session store and sets its cookie, so
+page tests need no login round trip; ``csrf_of`` is the CSRF token of a client's session.
 """
 
 from __future__ import annotations
 
-import base64
-import json
 import secrets
 from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from itsdangerous import TimestampSigner
 from sqlalchemy.orm import Session
 
 from growth_manager.auth.dependencies import (
     API_TOKEN_PREFIX,
-    SESSION_CSRF_KEY,
-    SESSION_USER_KEY,
+    SESSION_COOKIE,
+    cookie_name,
     hash_api_token,
+)
+from growth_manager.auth.sessions import (
+    SessionStore,
+    csrf_token_for,
+    new_session,
+    session_secret_hash,
+    session_store_for,
 )
 from growth_manager.config import Settings
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.business import Business, BusinessMember, Role, Strategy
 from growth_manager.models.user import ApiToken, User
-
-SESSION_COOKIE = "gm_session"
 
 
 def make_user(session: Session, email: str, name: str = "") -> User:
@@ -88,14 +90,36 @@ def make_strategy(session: Session, business: Business, **fields: Any) -> Strate
     return strategy
 
 
-def login_client(client: TestClient, user: User) -> str:
-    """Logs ``client`` in as ``user`` with a signed session cookie; returns its CSRF token
+def session_store_of_app(app: Any) -> SessionStore:
+    """The app's session store, the one its requests will read (made now if not yet)."""
+    store: SessionStore | None = getattr(app.state, "session_store", None)
+    if store is None:
+        store = session_store_for(app.state.settings.redis_url)
+        app.state.session_store = store
+    return store
+
+
+def login_client(client: TestClient, user: User, user_agent: str = "testclient") -> str:
+    """Signs ``client`` in as ``user`` with a new server-side session; returns its CSRF token
     (send it as the ``csrf_token`` form field or the ``X-CSRF-Token`` header)."""
-    settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
-    csrf = secrets.token_urlsafe(32)
-    payload = base64.b64encode(
-        json.dumps({SESSION_USER_KEY: user.id, SESSION_CSRF_KEY: csrf}).encode()
+    app: Any = client.app
+    settings: Settings = app.state.settings
+    secret, browser = new_session(
+        user.id,
+        utcnow(),
+        timedelta(days=settings.session_max_age_days),
+        user_agent,
+        "testclient",
     )
-    cookie = TimestampSigner(settings.resolved_secret_key()).sign(payload).decode()
-    client.cookies.set(SESSION_COOKIE, cookie)
-    return csrf
+    with app.state.database.session() as db:
+        session_store_of_app(app).create(db, session_secret_hash(secret), browser)
+    client.cookies.set(cookie_name(SESSION_COOKIE, settings), secret)
+    return csrf_token_for(secret)
+
+
+def csrf_of(client: TestClient) -> str:
+    """The CSRF token of the session ``client`` is signed in with."""
+    settings: Settings = client.app.state.settings  # type: ignore[attr-defined]
+    secret = client.cookies.get(cookie_name(SESSION_COOKIE, settings))
+    assert secret, "the client is not signed in"
+    return csrf_token_for(secret)

@@ -1,12 +1,13 @@
 """Dashboard pages for signing up, logging in and out.
 
-Login and sign-up forms check the session's CSRF token too, although nobody is logged in yet:
-otherwise another site could log a visitor into an account the attacker controls (login CSRF).
+Login and sign-up forms are CSRF-protected too, although nobody is logged in yet: otherwise
+another site could log a visitor into an account the attacker controls (login CSRF). The check
+is the app-wide one (``page_csrf_protect``, with the pre-login double-submit token); see
+``auth/dependencies.py`` for why.
 """
 
 from __future__ import annotations
 
-import hmac
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
@@ -14,14 +15,7 @@ import structlog
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from growth_manager.auth.dependencies import (
-    SESSION_CSRF_KEY,
-    SESSION_USER_KEY,
-    DbSession,
-    csrf_protect,
-    optional_user,
-)
-from growth_manager.auth.dependencies import csrf_token as session_csrf_token
+from growth_manager.auth.dependencies import DbSession, optional_user
 from growth_manager.auth.ratelimit import (
     LOGIN_SCOPE,
     SIGNUP_SCOPE,
@@ -29,6 +23,7 @@ from growth_manager.auth.ratelimit import (
     rate_limiter_of,
 )
 from growth_manager.auth.service import users
+from growth_manager.auth.signin import sign_in, sign_out
 from growth_manager.errors import AppError
 from growth_manager.models.user import User
 from growth_manager.web.templating import flash, redirect, render
@@ -38,7 +33,6 @@ log = structlog.get_logger(__name__)
 router = APIRouter(include_in_schema=False)
 
 HOME = "/businesses"
-FORM_EXPIRED = "This form has expired. Please try again."
 
 OptionalUser = Annotated[User | None, Depends(optional_user)]
 
@@ -57,19 +51,6 @@ def safe_next(target: str | None, default: str = HOME) -> str:
     if parts.scheme or parts.netloc:
         return default
     return target
-
-
-def _csrf_ok(request: Request, sent: str) -> bool:
-    expected = request.session.get(SESSION_CSRF_KEY)
-    return isinstance(expected, str) and bool(sent) and hmac.compare_digest(expected, sent)
-
-
-def _start_session(request: Request, user: User) -> None:
-    # A fresh session (and so a fresh CSRF token) at every login: whatever an attacker may have
-    # planted in the pre-login session does not carry over into the authenticated one.
-    request.session.clear()
-    request.session[SESSION_USER_KEY] = user.id
-    session_csrf_token(request)
 
 
 def _form_page(
@@ -118,27 +99,18 @@ def login(
     email: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     next_url = safe_next(next)
     email = email.strip()
     try:
         limiter = rate_limiter_of(request)
         limiter.hit(LOGIN_SCOPE, limiter.login_limit, client_address(request))
-        if not _csrf_ok(request, csrf_token):
-            return _form_page(
-                request,
-                "auth/login.html",
-                email=email,
-                next_url=next_url,
-                error=FORM_EXPIRED,
-                status_code=403,
-            )
         user = users.authenticate(session, email, password)
     except AppError as exc:
         return _form_page(request, "auth/login.html", email=email, next_url=next_url, error=exc)
-    _start_session(request, user)
-    return redirect(next_url)
+    response = redirect(next_url)
+    sign_in(request, session, user, response)
+    return response
 
 
 @router.get("/signup")
@@ -158,37 +130,26 @@ def signup(
     name: Annotated[str, Form()] = "",
     password: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
-    csrf_token: Annotated[str, Form()] = "",
 ) -> Response:
     next_url = safe_next(next)
     email, name = email.strip(), name.strip()
     try:
         limiter = rate_limiter_of(request)
         limiter.hit(SIGNUP_SCOPE, limiter.login_limit, client_address(request))
-        if not _csrf_ok(request, csrf_token):
-            return _form_page(
-                request,
-                "auth/signup.html",
-                email=email,
-                name=name,
-                next_url=next_url,
-                error=FORM_EXPIRED,
-                status_code=403,
-            )
         user = users.signup(session, email=email, password=password, name=name)
     except AppError as exc:
         return _form_page(
             request, "auth/signup.html", email=email, name=name, next_url=next_url, error=exc
         )
-    _start_session(request, user)
+    response = redirect(next_url)
+    sign_in(request, session, user, response)
     flash(request, "Welcome to Growth Manager! Create your first business to get started.")
-    return redirect(next_url)
+    return response
 
 
-@router.post("/logout", dependencies=[Depends(csrf_protect)])
-def logout(request: Request) -> RedirectResponse:
-    was_logged_in = SESSION_USER_KEY in request.session
-    request.session.clear()
-    if was_logged_in:
+@router.post("/logout")
+def logout(request: Request, session: DbSession) -> RedirectResponse:
+    response = redirect("/login")
+    if sign_out(request, session, response):
         flash(request, "You have been logged out.", "info")
-    return redirect("/login")
+    return response

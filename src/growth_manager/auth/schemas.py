@@ -69,3 +69,42 @@ class TokenOut(BaseModel):
 
 class RevokedCount(BaseModel):
     revoked: int
+
+
+class SessionOut(BaseModel):
+    """A signed-in dashboard browser."""
+
+    id: str = Field(description="Use it to end this session: `DELETE /api/v1/auth/sessions/{id}`.")
+    created_at: datetime = Field(description="When this browser logged in.")
+    last_seen_at: datetime = Field(
+        description="Its latest request, to within a few minutes (recorded at most every 5)."
+    )
+    expires_at: datetime = Field(description="When it will have to log in again.")
+    user_agent: str = Field(description="The browser's User-Agent header at login.")
+    ip_address: str = Field(description="The client address it logged in from.")
+    current: bool = Field(
+        default=False, description="True for the session this request was sent with."
+    )
+
+
+class EndedCount(BaseModel):
+    ended: int = Field(description="How many sessions were ended.")
+
+
+class PasswordChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    current_password: str = Field(
+        max_length=MAX_PASSWORD_LENGTH, description="Your password now, to prove it is you."
+    )
+    new_password: str = Field(
+        min_length=MIN_PASSWORD_LENGTH,
+        max_length=MAX_PASSWORD_LENGTH,
+        description=f"At least {MIN_PASSWORD_LENGTH} characters, different from the current one.",
+    )
+
+
+class PasswordChanged(BaseModel):
+    sessions_ended: int = Field(
+        description="How many of your other dashboard sessions were ended by the change."
+    )

@@ -1,4 +1,4 @@
-"""Users: sign-up, password login and API bearer tokens.
+"""Users: sign-up, password login and change, dashboard sessions and API bearer tokens.
 
 Passwords are hashed with argon2id (pwdlib's recommended parameters). API tokens are opaque
 random strings; only their SHA-256 is stored, so a leaked database cannot be replayed against
@@ -19,6 +19,12 @@ from sqlalchemy.orm import Session
 
 from growth_manager.auth import repository
 from growth_manager.auth.dependencies import API_TOKEN_PREFIX, hash_api_token
+from growth_manager.auth.sessions import (
+    BrowserSession,
+    SessionStore,
+    new_session,
+    session_secret_hash,
+)
 from growth_manager.config import get_settings
 from growth_manager.errors import AppError, Conflict, InvalidInput, NotFound
 from growth_manager.kit.clock import utcnow
@@ -32,6 +38,7 @@ MAX_PASSWORD_LENGTH = 1024
 MAX_NAME_LENGTH = 200
 INVALID_CREDENTIALS = "Email or password is incorrect."
 EMAIL_TAKEN = "An account with this email already exists. Log in instead."
+WRONG_CURRENT_PASSWORD = "current_password: this is not your current password."  # noqa: S105
 
 
 class InvalidCredentials(AppError):
@@ -120,6 +127,69 @@ class UserService:
         session.flush()
         log.info("auth.login.succeeded", user_id=user.id)
         return user
+
+    def change_password(
+        self,
+        session: Session,
+        store: SessionStore,
+        user: User,
+        *,
+        current_password: str,
+        new_password: str,
+        keep_session: str | None,
+    ) -> int:
+        """Sets a new password and ends every other dashboard session of the user (a thief's
+        included); returns how many ended. The session ``keep_session`` stays signed in."""
+        if not self.hasher.verify(current_password, user.password_hash):
+            log.info("auth.password.change_refused", user_id=user.id, reason="wrong_password")
+            raise InvalidInput(WRONG_CURRENT_PASSWORD)
+        try:
+            check_password(new_password)
+        except InvalidInput as exc:
+            raise InvalidInput("new_" + exc.detail) from exc
+        if new_password == current_password:
+            raise InvalidInput("new_password: choose a password different from the current one.")
+        user.password_hash = self.hasher.hash(new_password)
+        session.flush()
+        ended = store.end_all(session, user.id, keep=keep_session)
+        log.info("auth.password.changed", user_id=user.id, sessions_ended=ended)
+        return ended
+
+    def start_session(
+        self,
+        session: Session,
+        store: SessionStore,
+        user: User,
+        *,
+        lifetime: timedelta,
+        user_agent: str,
+        ip_address: str,
+    ) -> str:
+        """Opens a dashboard session; returns the secret for the cookie (stored only hashed)."""
+        secret, browser = new_session(user.id, utcnow(), lifetime, user_agent, ip_address)
+        store.create(session, session_secret_hash(secret), browser)
+        log.info("auth.session.started", user_id=user.id, session_id=browser.id)
+        return secret
+
+    def sessions_of(
+        self, session: Session, store: SessionStore, user: User
+    ) -> list[BrowserSession]:
+        return store.of_user(session, user.id, utcnow())
+
+    def end_session(
+        self, session: Session, store: SessionStore, user: User, session_id: str
+    ) -> None:
+        """Ends one of the user's sessions; another user's session id is simply not found."""
+        if not store.end(session, user.id, session_id):
+            raise NotFound(f"Session {session_id} was not found among your active sessions.")
+        log.info("auth.session.ended", user_id=user.id, session_id=session_id)
+
+    def end_other_sessions(
+        self, session: Session, store: SessionStore, user: User, keep: str | None
+    ) -> int:
+        ended = store.end_all(session, user.id, keep=keep)
+        log.info("auth.session.ended_others", user_id=user.id, count=ended)
+        return ended
 
     def issue_api_token(
         self, session: Session, user: User, name: str = "api", *, lifetime: timedelta | None = None

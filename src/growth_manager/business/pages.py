@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import ValidationError
 from starlette.datastructures import FormData
 
-from growth_manager.auth.dependencies import DbSession, PageUser, csrf_protect
+from growth_manager.auth.dependencies import DbSession, PageUser
 from growth_manager.business.access import BusinessAccess, businesses_of, require_business
 from growth_manager.business.schemas import (
     DAY_NAMES,
@@ -55,7 +55,6 @@ async def read_form(request: Request) -> FormData:
 
 
 Form = Annotated[FormData, Depends(read_form)]
-CSRF = [Depends(csrf_protect)]
 
 
 def _access(
@@ -144,7 +143,7 @@ def business_list(request: Request, session: DbSession, user: PageUser) -> Respo
     return _list_page(request, session, user)
 
 
-@router.post("/businesses", dependencies=CSRF)
+@router.post("/businesses")
 def business_create(request: Request, session: DbSession, user: PageUser, form: Form) -> Response:
     values = _business_values(form)
     try:
@@ -222,7 +221,7 @@ def business_settings(
     return _settings_page(request, session, access)
 
 
-@router.post("/businesses/{business_id}/settings", dependencies=CSRF)
+@router.post("/businesses/{business_id}/settings")
 def business_settings_save(
     request: Request, business_id: int, session: DbSession, user: PageUser, form: Form
 ) -> Response:
@@ -242,7 +241,7 @@ def business_settings_save(
     return redirect(f"/businesses/{business_id}/settings")
 
 
-@router.post("/businesses/{business_id}/delete", dependencies=CSRF)
+@router.post("/businesses/{business_id}/delete")
 def business_delete(
     request: Request, business_id: int, session: DbSession, user: PageUser, form: Form
 ) -> Response:
@@ -303,7 +302,7 @@ def member_list(request: Request, business_id: int, session: DbSession, user: Pa
     return _members_page(request, session, access)
 
 
-@router.post("/businesses/{business_id}/members", dependencies=CSRF)
+@router.post("/businesses/{business_id}/members")
 def member_add(
     request: Request, business_id: int, session: DbSession, user: PageUser, form: Form
 ) -> Response:
@@ -331,7 +330,7 @@ def member_add(
     return redirect(f"/businesses/{business_id}/members")
 
 
-@router.post("/businesses/{business_id}/members/{user_id}/role", dependencies=CSRF)
+@router.post("/businesses/{business_id}/members/{user_id}/role")
 def member_role(
     request: Request,
     business_id: int,
@@ -365,7 +364,7 @@ def member_role(
     return redirect(f"/businesses/{business_id}/members")
 
 
-@router.post("/businesses/{business_id}/members/{user_id}/remove", dependencies=CSRF)
+@router.post("/businesses/{business_id}/members/{user_id}/remove")
 def member_remove(
     request: Request, business_id: int, user_id: int, session: DbSession, user: PageUser
 ) -> Response:
@@ -540,7 +539,7 @@ def strategy_new(
     return _strategy_form(request, session, access, strategy=None, values=_strategy_values(None))
 
 
-@router.post("/businesses/{business_id}/strategies", dependencies=CSRF)
+@router.post("/businesses/{business_id}/strategies")
 def strategy_create(
     request: Request, business_id: int, session: DbSession, user: PageUser, form: Form
 ) -> Response:
@@ -581,7 +580,7 @@ def strategy_detail(
     )
 
 
-@router.post("/businesses/{business_id}/strategies/{strategy_id}", dependencies=CSRF)
+@router.post("/businesses/{business_id}/strategies/{strategy_id}")
 def strategy_save(
     request: Request,
     business_id: int,
@@ -615,7 +614,7 @@ def strategy_save(
     return redirect(f"/businesses/{business_id}/strategies/{strategy_id}")
 
 
-@router.post("/businesses/{business_id}/strategies/{strategy_id}/delete", dependencies=CSRF)
+@router.post("/businesses/{business_id}/strategies/{strategy_id}/delete")
 def strategy_delete(
     request: Request, business_id: int, strategy_id: int, session: DbSession, user: PageUser
 ) -> Response:

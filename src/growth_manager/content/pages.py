@@ -9,12 +9,12 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.orm import Session
 
-from growth_manager.auth.dependencies import DbSession, PageUser, csrf_protect
+from growth_manager.auth.dependencies import DbSession, PageUser
 from growth_manager.business.access import BusinessAccess, require_business
 from growth_manager.content import rules
 from growth_manager.content.repository import content_repository
@@ -265,7 +265,7 @@ def new_draft_page(
     return _editor(request, session, access, post=None)
 
 
-@router.post("/businesses/{business_id}/drafts/new", dependencies=[Depends(csrf_protect)])
+@router.post("/businesses/{business_id}/drafts/new")
 def create_draft_form(
     request: Request, business_id: int, form: FormData, user: PageUser, session: DbSession
 ) -> Response:
@@ -304,7 +304,7 @@ def edit_draft_page(
     return _editor(request, session, access, post=post)
 
 
-@router.post("/businesses/{business_id}/drafts/{draft_id}", dependencies=[Depends(csrf_protect)])
+@router.post("/businesses/{business_id}/drafts/{draft_id}")
 def update_draft_form(
     request: Request,
     business_id: int,
@@ -341,9 +341,7 @@ def update_draft_form(
     return redirect(f"/businesses/{business_id}/drafts/{draft_id}")
 
 
-@router.post(
-    "/businesses/{business_id}/drafts/{draft_id}/delete", dependencies=[Depends(csrf_protect)]
-)
+@router.post("/businesses/{business_id}/drafts/{draft_id}/delete")
 def delete_draft_form(
     request: Request, business_id: int, draft_id: int, user: PageUser, session: DbSession
 ) -> Response:

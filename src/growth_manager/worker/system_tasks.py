@@ -31,6 +31,8 @@ EXPIRY_RULES: list[ExpiryRule] = [
     ExpiryRule("api_token", "expires_at", timedelta(days=30)),
     ExpiryRule("api_token", "revoked_at", timedelta(days=30)),
     ExpiryRule("oauth_state", "expires_at"),
+    # Dashboard sessions (in Redis, keys expire by themselves). Logout deletes at once.
+    ExpiryRule("user_session", "expires_at"),
     ExpiryRule("pending_connection", "expires_at"),
     # Heartbeats of processes long gone (every restart gets a new pid).
     ExpiryRule("process_heartbeat", "last_seen_at", timedelta(days=7)),
