@@ -70,7 +70,7 @@ def fails_outright(session: Session, label: str) -> None:
 def jobs_app(app: FastAPI) -> FastAPI:
     router = APIRouter()
 
-    @router.post("/_test/enqueue")
+    @router.post("/api/v1/_test/enqueue")
     def enqueue_endpoint(session: DbSession, label: str, fail: bool = False) -> dict[str, str]:
         enqueue(session, record_mark, label)
         if fail:
@@ -87,7 +87,7 @@ def test_committed_request_enqueues_a_job_that_runs_with_its_request_id(
 ) -> None:
     with TestClient(jobs_app) as client:
         response = client.post(
-            "/_test/enqueue", params={"label": "committed"}, headers={"X-Request-ID": "a" * 32}
+            "/api/v1/_test/enqueue", params={"label": "committed"}, headers={"X-Request-ID": "a" * 32}
         )
     assert response.status_code == 200, response.text
     rows = wait_for(lambda: read_marks(database), what="the job's row")
@@ -99,11 +99,11 @@ def test_committed_request_enqueues_a_job_that_runs_with_its_request_id(
 @pytest.mark.usefixtures("worker")
 def test_rolled_back_request_enqueues_nothing(jobs_app: FastAPI, database: Database) -> None:
     with TestClient(jobs_app) as client:
-        failed = client.post("/_test/enqueue", params={"label": "rolled-back", "fail": True})
+        failed = client.post("/api/v1/_test/enqueue", params={"label": "rolled-back", "fail": True})
         assert failed.status_code == 409
         # A sentinel sent afterwards: one queue, one solo worker, so once it ran, anything the
         # failed request might have sent has run too.
-        assert client.post("/_test/enqueue", params={"label": "sentinel"}).status_code == 200
+        assert client.post("/api/v1/_test/enqueue", params={"label": "sentinel"}).status_code == 200
     rows = wait_for(lambda: read_marks(database), what="the sentinel job")
     assert [row["label"] for row in rows] == ["sentinel"]
 
