@@ -12,6 +12,7 @@ from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from growth_manager import __version__
 from growth_manager.auth.ratelimit import build_rate_limiter
@@ -110,6 +111,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    # Outermost, so everything inside (rate limits, logs, Secure-cookie checks) sees the real
+    # client. The app, not the server, decides whom to believe: ``growth-manager web`` turns
+    # uvicorn's own proxy handling off, which would otherwise trust 127.0.0.1 and let anyone
+    # on the machine (or a proxy passing headers through) pick their address per request.
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     for module_name in ROUTER_MODULES:
         if importlib.util.find_spec(module_name) is None:

@@ -65,7 +65,9 @@ def web(host: str | None, port: int | None, workers: int) -> None:
         port=port or settings.port,
         workers=workers,
         log_config=None,
-        proxy_headers=True,
+        # The app applies X-Forwarded-* itself, from GROWTH_TRUSTED_PROXIES only (see
+        # create_app); uvicorn's default would trust 127.0.0.1 whatever the settings say.
+        proxy_headers=False,
     )
 
 

@@ -9,6 +9,7 @@ Redis with no other change.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import secrets
 from functools import lru_cache
@@ -60,6 +61,12 @@ class Settings(BaseSettings):
         description="The URL people and OAuth redirects use to reach the web process.",
     )
     host: str = Field(default="127.0.0.1", description="Address the web process binds.")
+    # NoDecode: a comma-separated string in the environment (see _split_proxies).
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs "
+        "or CIDRs, e.g. 127.0.0.1,10.0.0.0/8). Default: none, so the connecting address counts.",
+    )
     port: int = Field(default=8000, description="Port the web process binds.")
     environment: Literal["development", "production", "test"] = Field(
         default="development", description="production turns on Secure cookies."
@@ -131,6 +138,23 @@ class Settings(BaseSettings):
     def _split_keys(cls, value: object) -> object:
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            for entry in value:
+                try:
+                    ipaddress.ip_network(str(entry), strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"GROWTH_TRUSTED_PROXIES: {entry!r} is not an IP address or network; "
+                        "list addresses or CIDRs separated by commas, e.g. 127.0.0.1,10.0.0.0/8"
+                    ) from None
+            return [str(ipaddress.ip_network(str(e), strict=False)) for e in value]
         return value
 
     # Derived values -------------------------------------------------------------------------
