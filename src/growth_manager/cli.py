@@ -128,13 +128,14 @@ def beat() -> None:
     It records its heartbeat and each job's next run time in the database, which
     GET /api/v1/scheduler/status reports.
     """
+    from growth_manager.kit.files import private_directory
     from growth_manager.worker.beat import SCHEDULER_PATH
     from growth_manager.worker.celery_app import celery_app
 
     settings = get_settings()
     _prepare_process(settings)
     schedule_file = settings.data_dir / "celerybeat-schedule"
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(settings.data_dir)
     celery_app.start(
         [
             "beat",

@@ -196,13 +196,16 @@ class Settings(BaseSettings):
 
 
 def _load_or_create(path: Path, make: object) -> str:
+    from growth_manager.kit.files import PRIVATE_FILE, private_directory, private_file
+
     if path.exists():
+        private_file(path)  # tightens a secret an older version wrote readable by others
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_directory(path.parent)
     value: str = make()  # type: ignore[operator]
     # O_EXCL: two processes starting together must not write two different secrets.
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     except FileExistsError:
         return path.read_text().strip()
     with os.fdopen(fd, "w") as handle:

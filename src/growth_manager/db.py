@@ -16,10 +16,12 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from growth_manager.config import Settings
+from growth_manager.kit.files import private_sqlite
 
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
+        private_sqlite(url)  # 0600 in a 0700 data directory, before SQLite creates it 0644
         engine = create_engine(
             url, connect_args={"check_same_thread": False, "timeout": 30}, pool_pre_ping=True
         )
