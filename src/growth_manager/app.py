@@ -39,6 +39,7 @@ ROUTER_MODULES = [
     "growth_manager.accounts.endpoints",
     "growth_manager.worker.endpoints",
     "growth_manager.web.pages",
+    "growth_manager.web.docs",
     "growth_manager.auth.pages",
     "growth_manager.business.pages",
     "growth_manager.content.pages",
@@ -77,7 +78,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=API_DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        # /docs and /redoc come from growth_manager.web.docs: vendored files, no CDN.
+        docs_url=None,
+        redoc_url=None,
         telemetry={
             "meter_provider": meter_provider(),
             "tracing": False,
