@@ -199,6 +199,7 @@ def _load_or_create(path: Path, make: object) -> str:
     from growth_manager.kit.files import PRIVATE_FILE, private_directory, private_file
 
     if path.exists():
+        private_directory(path.parent)
         private_file(path)  # tightens a secret an older version wrote readable by others
         return path.read_text().strip()
     private_directory(path.parent)

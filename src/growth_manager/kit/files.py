@@ -39,8 +39,7 @@ def private_directory(path: Path) -> Path:
 
 def private_file(path: Path) -> Path:
     """Create ``path`` empty, readable and writable by this user only, unless it exists (then
-    it is tightened). Its directory is made private too."""
-    private_directory(path.parent)
+    it is tightened). Its directory must exist."""
     # O_EXCL: never truncate what another process created a moment ago.
     with contextlib.suppress(FileExistsError):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
@@ -62,7 +61,11 @@ def sqlite_file(url: str) -> Path | None:
 
 
 def private_sqlite(url: str) -> None:
-    """Before SQLite (or kombu) opens ``url``: its file exists and is private."""
+    """Before SQLite (or kombu) opens ``url``: its file exists and is private.
+
+    A directory that does not exist is left for SQLite to report: a mistyped database path
+    must fail (the health check names it), not be created. The data directory itself is made
+    by :func:`private_directory` where the product owns it (settings, migrate, the worker)."""
     path = sqlite_file(url)
-    if path is not None:
+    if path is not None and path.parent.is_dir():
         private_file(path)

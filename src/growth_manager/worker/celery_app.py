@@ -17,7 +17,7 @@ import kombu.transport.sqlalchemy
 from celery import Celery
 
 from growth_manager.config import Settings, get_settings
-from growth_manager.kit.files import private_sqlite
+from growth_manager.kit.files import private_directory, private_sqlite
 from growth_manager.worker.beat import BEAT_MAX_LOOP_SECONDS
 from growth_manager.worker.tasks import (
     TASK_MODULES,
@@ -47,6 +47,7 @@ def create_celery(settings: Settings | None = None) -> Celery:
     if settings.effective_broker_url.startswith("sqla+sqlite"):
         # kombu creates the broker file itself, readable by all; the messages are only ids,
         # but the data directory and everything in it stay private.
+        private_directory(settings.data_dir)
         private_sqlite(settings.effective_broker_url)
     app = Celery("growth_manager", broker=settings.effective_broker_url)
     bind_settings(app, settings)
