@@ -141,8 +141,9 @@ class SecurityHeadersMiddleware:
     """Same-origin content only: no CDN, and no script but the files under /static.
 
     Scripts: 'self' alone, no 'unsafe-inline' and no 'unsafe-eval'. Templates carry no inline
-    script or on*=/hx-on handlers (static/js does that work), Alpine is its CSP build with
-    components registered by name, and /docs and /redoc start from static files too
+    script or on*=/hx-on handlers (static/js does that work), no htmx trigger filters or js:
+    values (htmx 4 compiles those with Function()), Alpine is its CSP build with components
+    registered by name, and /docs and /redoc start from static files too
     (tests/web/test_vendored.py and the browser tests hold all of that). Styles keep
     'unsafe-inline': htmx, Alpine's x-show, Swagger UI and ReDoc set inline styles, which can't
     run code. ReDoc's search index runs in a worker it creates from a blob: URL.

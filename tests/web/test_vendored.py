@@ -97,6 +97,7 @@ def test_no_template_loads_anything_from_another_host() -> None:
 
 INLINE_SCRIPT = re.compile(r"<script(?![^>]*\bsrc=)(?![^>]*type=\"application/json\")[^>]*>")
 INLINE_HANDLER = re.compile(r"""\s(?:on[a-z]+|hx-on[:\w-]*)\s*=""", re.IGNORECASE)
+HTMX_CODE = re.compile(r"""hx-trigger\s*=\s*["'][^"']*\[|(?:["'{,]\s*)(?:js|javascript):""")
 X_DATA = re.compile(r"""\sx-data(?:\s*=\s*(["'])(.*?)\1)?""")
 
 
@@ -114,6 +115,9 @@ def test_templates_carry_no_code_the_csp_would_refuse(template: str) -> None:
     for _quote, value in X_DATA.findall(text):
         assert re.fullmatch(r"[A-Za-z_]\w*", value), f"x-data={value!r} is not a component name"
     assert "x-html" not in text  # refused by the CSP build; see x-rich-html in editor.js
+    # htmx 4 compiles trigger filters (hx-trigger="keyup[…]") and js:/javascript: values with
+    # Function(), which the CSP refuses.
+    assert HTMX_CODE.findall(text) == []
 
 
 def test_templates_refer_to_static_files() -> None:
