@@ -20,13 +20,51 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 log = structlog.get_logger("growth_manager.http")
 
 
-def init_sentry(dsn: str | None, environment: str) -> None:
-    """Error tracking, only when a DSN is configured (the SDK is a no-op otherwise)."""
+def init_sentry(dsn: str | None, environment: str, **options: Any) -> None:
+    """Error tracking, only when a DSN is configured (the SDK is a no-op otherwise).
+
+    Events and breadcrumbs are scrubbed like log lines: a request's URL carries an OAuth
+    callback's code and state, an outgoing Graph call's access token (see :func:`scrub`).
+    """
     if not dsn:
         return
     import sentry_sdk
 
-    sentry_sdk.init(dsn=dsn, environment=environment, send_default_pii=False)
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=environment,
+        send_default_pii=False,
+        # Frame locals hold tokens, codes and request scopes under any name; no scrubber can
+        # know them all, so stack traces go without them.
+        include_local_variables=False,
+        before_send=lambda event, _hint: scrub(event),
+        before_breadcrumb=lambda crumb, _hint: scrub(crumb),
+        **options,
+    )
+
+
+def scrub(value: Any) -> Any:
+    """``value`` (a Sentry event or breadcrumb) with every string passed through the log
+    redaction: secret query parameters, bearer tokens, ``access_token=`` pairs."""
+    from growth_manager.logging import redact_text
+
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {key: _scrub_field(key, item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(item) for item in value]
+    return value
+
+
+# Fields where Sentry keeps a query string without its "?" (the request's, an HTTP breadcrumb's).
+_BARE_QUERY_FIELDS = {"query_string", "http.query"}
+
+
+def _scrub_field(key: str, value: Any) -> Any:
+    if key in _BARE_QUERY_FIELDS and isinstance(value, str):
+        return scrub("?" + value)[1:]
+    return scrub(value)
 
 
 @lru_cache(maxsize=1)
