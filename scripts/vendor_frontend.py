@@ -42,7 +42,9 @@ class VendoredFile:
 # its browser bundle as all/global.js; the v6 name index.global.min.js is gone).
 FILES: tuple[VendoredFile, ...] = (
     VendoredFile("htmx.org", "dist/htmx.min.js", "htmx.min.js"),
-    VendoredFile("alpinejs", "dist/cdn.min.js", "alpine.min.js"),
+    # Alpine's CSP build: no eval, so the page's CSP needs no 'unsafe-eval'. Its components are
+    # registered with Alpine.data() in static/js; attributes hold only simple expressions.
+    VendoredFile("@alpinejs/csp", "dist/cdn.min.js", "alpine-csp.min.js"),
     VendoredFile("chart.js", "dist/chart.umd.min.js", "chart.umd.min.js"),
     VendoredFile("temporal-polyfill", "global.js", "temporal-polyfill.global.js"),
     VendoredFile("fullcalendar", "all/global.js", "fullcalendar/global.js"),
@@ -50,6 +52,10 @@ FILES: tuple[VendoredFile, ...] = (
     VendoredFile("fullcalendar", "themes/classic/palette.css", "fullcalendar/classic/palette.css"),
     VendoredFile("fullcalendar", "themes/classic/theme.css", "fullcalendar/classic/theme.css"),
     VendoredFile("fullcalendar", "themes/classic/global.js", "fullcalendar/classic/global.js"),
+    # /docs and /redoc, served from here rather than a CDN (which the CSP forbids).
+    VendoredFile("swagger-ui-dist", "swagger-ui-bundle.js", "swagger-ui/swagger-ui-bundle.js"),
+    VendoredFile("swagger-ui-dist", "swagger-ui.css", "swagger-ui/swagger-ui.css"),
+    VendoredFile("redoc", "bundles/redoc.standalone.js", "redoc/redoc.standalone.js"),
 )
 
 LICENSE_NAMES = ("LICENSE", "LICENSE.md", "LICENSE.txt", "license", "license.md")
@@ -61,7 +67,9 @@ def sha256_of(path: Path) -> str:
 
 def npm_ci(workdir: Path) -> Path:
     """Install the locked packages into ``workdir`` and return its node_modules."""
-    for name in ("package.json", "package-lock.json"):
+    # .npmrc: legacy-peer-deps, so redoc's React peers are not installed (only its
+    # self-contained standalone bundle is vendored).
+    for name in ("package.json", "package-lock.json", ".npmrc"):
         shutil.copy2(FRONTEND_DIR / name, workdir / name)
     npm = shutil.which("npm")
     if npm is None:

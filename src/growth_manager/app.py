@@ -13,6 +13,7 @@ from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from growth_manager import __version__
 from growth_manager.auth.dependencies import BROWSER_COOKIE, cookie_name, page_csrf_protect
@@ -40,6 +41,7 @@ ROUTER_MODULES = [
     "growth_manager.accounts.endpoints",
     "growth_manager.worker.endpoints",
     "growth_manager.web.pages",
+    "growth_manager.web.docs",
     "growth_manager.auth.pages",
     "growth_manager.auth.account",
     "growth_manager.business.pages",
@@ -82,7 +84,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         version=__version__,
         description=API_DESCRIPTION,
         lifespan=lifespan,
-        docs_url="/docs",
+        # /docs and /redoc come from growth_manager.web.docs: vendored files, no CDN.
+        docs_url=None,
+        redoc_url=None,
         # CSRF for every state-changing dashboard route, present and future (auth/dependencies).
         dependencies=[Depends(page_csrf_protect)],
         telemetry={
@@ -120,6 +124,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    # Outermost, so everything inside (rate limits, logs, Secure-cookie checks) sees the real
+    # client. The app, not the server, decides whom to believe: ``growth-manager web`` turns
+    # uvicorn's own proxy handling off, which would otherwise trust 127.0.0.1 and let anyone
+    # on the machine (or a proxy passing headers through) pick their address per request.
+    if settings.trusted_proxies:
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
 
     for module_name in ROUTER_MODULES:
         if importlib.util.find_spec(module_name) is None:

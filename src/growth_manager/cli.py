@@ -65,7 +65,9 @@ def web(host: str | None, port: int | None, workers: int) -> None:
         port=port or settings.port,
         workers=workers,
         log_config=None,
-        proxy_headers=True,
+        # The app applies X-Forwarded-* itself, from GROWTH_TRUSTED_PROXIES only (see
+        # create_app); uvicorn's default would trust 127.0.0.1 whatever the settings say.
+        proxy_headers=False,
     )
 
 
@@ -126,13 +128,14 @@ def beat() -> None:
     It records its heartbeat and each job's next run time in the database, which
     GET /api/v1/scheduler/status reports.
     """
+    from growth_manager.kit.files import private_directory
     from growth_manager.worker.beat import SCHEDULER_PATH
     from growth_manager.worker.celery_app import celery_app
 
     settings = get_settings()
     _prepare_process(settings)
     schedule_file = settings.data_dir / "celerybeat-schedule"
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(settings.data_dir)
     celery_app.start(
         [
             "beat",

@@ -9,6 +9,7 @@ Redis with no other change.
 from __future__ import annotations
 
 import base64
+import ipaddress
 import os
 import secrets
 from functools import lru_cache
@@ -61,6 +62,12 @@ class Settings(BaseSettings):
         description="The URL people and OAuth redirects use to reach the web process.",
     )
     host: str = Field(default="127.0.0.1", description="Address the web process binds.")
+    # NoDecode: a comma-separated string in the environment (see _split_proxies).
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Proxies whose X-Forwarded-For/-Proto are believed (comma-separated IPs "
+        "or CIDRs, e.g. 127.0.0.1,10.0.0.0/8). Default: none, so the connecting address counts.",
+    )
     port: int = Field(default=8000, description="Port the web process binds.")
     environment: Literal["development", "production", "test"] = Field(
         default="development", description="production turns on Secure cookies."
@@ -143,6 +150,23 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("trusted_proxies", mode="before")
+    @classmethod
+    def _split_proxies(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            for entry in value:
+                try:
+                    ipaddress.ip_network(str(entry), strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"GROWTH_TRUSTED_PROXIES: {entry!r} is not an IP address or network; "
+                        "list addresses or CIDRs separated by commas, e.g. 127.0.0.1,10.0.0.0/8"
+                    ) from None
+            return [str(ipaddress.ip_network(str(e), strict=False)) for e in value]
+        return value
+
     # Derived values -------------------------------------------------------------------------
     @property
     def effective_database_url(self) -> str:
@@ -182,13 +206,17 @@ class Settings(BaseSettings):
 
 
 def _load_or_create(path: Path, make: object) -> str:
+    from growth_manager.kit.files import PRIVATE_FILE, private_directory, private_file
+
     if path.exists():
+        private_directory(path.parent)
+        private_file(path)  # tightens a secret an older version wrote readable by others
         return path.read_text().strip()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_directory(path.parent)
     value: str = make()  # type: ignore[operator]
     # O_EXCL: two processes starting together must not write two different secrets.
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE)
     except FileExistsError:
         return path.read_text().strip()
     with os.fdopen(fd, "w") as handle:

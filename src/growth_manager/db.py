@@ -37,6 +37,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from growth_manager.config import Settings
+from growth_manager.kit.files import private_sqlite
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 READ_ONLY = "growth_read_only"  # execution option and Session.info key
@@ -58,6 +59,7 @@ def writes(endpoint: F) -> F:
 
 def make_engine(url: str, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
+        private_sqlite(url)  # 0600 in a 0700 data directory, before SQLite creates it 0644
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 10},

@@ -1,8 +1,9 @@
 """structlog JSON logging with request/task ids and redaction of secrets.
 
 Every log line goes through :func:`redact`, which replaces the value of any key that looks like
-a credential and scrubs bearer tokens and ``access_token=`` style pairs out of free text, so a
-token can't reach the logs even through a library's message.
+a credential and scrubs bearer tokens, ``access_token=`` style pairs and secret query parameters
+(``code``, ``state``… see :mod:`log_redaction`) out of free text, so a token can't reach the logs
+even through a library's message or uvicorn's access log, whose lines go through this formatter.
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from typing import Any
 
 import structlog
 from structlog.typing import EventDict, WrappedLogger
+
+from log_redaction import redact_query
 
 SECRET_KEY_PATTERN = re.compile(
     r"(token|secret|password|passwd|authorization|cookie|api[_-]?key|code_verifier|"
@@ -33,6 +36,9 @@ REDACTED = "[redacted]"
 
 
 def redact_text(text: str) -> str:
+    # Query strings first (uvicorn's access lines: an OAuth callback's code and state), then
+    # credentials written as key=value or Bearer anywhere else.
+    text = redact_query(text)
     for pattern in TEXT_PATTERNS:
         text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
     return text

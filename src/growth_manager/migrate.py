@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from growth_manager.config import Settings
+from growth_manager.kit.files import private_directory, private_sqlite
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 
@@ -22,7 +23,8 @@ def alembic_config(settings: Settings) -> Config:
 
 def upgrade(settings: Settings, revision: str = "head") -> None:
     if settings.is_sqlite:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_directory(settings.data_dir)
+        private_sqlite(settings.effective_database_url)
     command.upgrade(alembic_config(settings), revision)
 
 

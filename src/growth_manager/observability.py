@@ -20,13 +20,51 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 log = structlog.get_logger("growth_manager.http")
 
 
-def init_sentry(dsn: str | None, environment: str) -> None:
-    """Error tracking, only when a DSN is configured (the SDK is a no-op otherwise)."""
+def init_sentry(dsn: str | None, environment: str, **options: Any) -> None:
+    """Error tracking, only when a DSN is configured (the SDK is a no-op otherwise).
+
+    Events and breadcrumbs are scrubbed like log lines: a request's URL carries an OAuth
+    callback's code and state, an outgoing Graph call's access token (see :func:`scrub`).
+    """
     if not dsn:
         return
     import sentry_sdk
 
-    sentry_sdk.init(dsn=dsn, environment=environment, send_default_pii=False)
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=environment,
+        send_default_pii=False,
+        # Frame locals hold tokens, codes and request scopes under any name; no scrubber can
+        # know them all, so stack traces go without them.
+        include_local_variables=False,
+        before_send=lambda event, _hint: scrub(event),
+        before_breadcrumb=lambda crumb, _hint: scrub(crumb),
+        **options,
+    )
+
+
+def scrub(value: Any) -> Any:
+    """``value`` (a Sentry event or breadcrumb) with every string passed through the log
+    redaction: secret query parameters, bearer tokens, ``access_token=`` pairs."""
+    from growth_manager.logging import redact_text
+
+    if isinstance(value, str):
+        return redact_text(value)
+    if isinstance(value, dict):
+        return {key: _scrub_field(key, item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [scrub(item) for item in value]
+    return value
+
+
+# Fields where Sentry keeps a query string without its "?" (the request's, an HTTP breadcrumb's).
+_BARE_QUERY_FIELDS = {"query_string", "http.query"}
+
+
+def _scrub_field(key: str, value: Any) -> Any:
+    if key in _BARE_QUERY_FIELDS and isinstance(value, str):
+        return scrub("?" + value)[1:]
+    return scrub(value)
 
 
 @lru_cache(maxsize=1)
@@ -138,11 +176,20 @@ async def _too_large(send: Send, limit: int) -> None:
 
 
 class SecurityHeadersMiddleware:
-    """Same-origin content only: no CDN, no inline third-party code."""
+    """Same-origin content only: no CDN, and no script but the files under /static.
+
+    Scripts: 'self' alone, no 'unsafe-inline' and no 'unsafe-eval'. Templates carry no inline
+    script or on*=/hx-on handlers (static/js does that work), no htmx trigger filters or js:
+    values (htmx 4 compiles those with Function()), Alpine is its CSP build with components
+    registered by name, and /docs and /redoc start from static files too
+    (tests/web/test_vendored.py and the browser tests hold all of that). Styles keep
+    'unsafe-inline': htmx, Alpine's x-show, Swagger UI and ReDoc set inline styles, which can't
+    run code. ReDoc's search index runs in a worker it creates from a blob: URL.
+    """
 
     CSP = (
         "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; "
-        "script-src 'self' 'unsafe-eval' 'unsafe-inline'; connect-src 'self'; "
+        "script-src 'self'; worker-src 'self' blob:; font-src 'self' data:; connect-src 'self'; "
         "frame-ancestors 'none'; base-uri 'self'; form-action 'self' http: https:"
     )
 

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 from pathlib import Path
+from typing import Any
 
 import uvicorn
+import uvicorn.config
 
+from log_redaction import RedactQueryFilter
 from platform_sandbox.app import create_app
 
 DEFAULT_PORT = 8100
@@ -24,7 +28,17 @@ def main(
     """Serve the sandbox until interrupted; state lives in ``data_dir/sandbox.sqlite3``.
     ``app_base_urls``: where Growth Manager runs, so the demo apps accept its callbacks."""
     app = create_app(Path(data_dir), seed=seed, app_base_urls=app_base_urls)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    uvicorn.run(app, host=host, port=port, log_level="info", log_config=log_config())
+
+
+def log_config() -> dict[str, Any]:
+    """uvicorn's own logging set-up, with query-string secrets redacted: Graph API calls carry
+    access tokens, app secrets and codes in the URL, and the access log prints it whole."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config.setdefault("filters", {})["redact_query"] = {"()": RedactQueryFilter}
+    for handler in config["handlers"].values():
+        handler.setdefault("filters", []).append("redact_query")
+    return config
 
 
 # The Growth Manager CLI (``growth-manager sandbox``) calls it by this name.

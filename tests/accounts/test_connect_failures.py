@@ -6,6 +6,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import httpx2
 import pytest
@@ -149,6 +150,60 @@ def test_replayed_x_callback_after_a_connect_changes_nothing(
         token = account.access_token
     replay = finish(gm, owner, callback)
     assert replay.status_code == 303
-    assert "already used" in replay.headers["location"].replace("%20", " ")
+    assert "already used" in page_after(gm, owner, replay)
     with database.session() as session:
         assert session.query(SocialAccount).one().access_token == token
+
+
+def test_callback_with_no_state_names_only_a_reason_in_the_url(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+) -> None:
+    response = gm.get(
+        "/api/v1/oauth/x/callback",
+        params={"code": "abc", "error_description": "Call +1-555-0100 now"},
+        follow_redirects=False,
+    )
+    assert response.headers["location"] == "/connections/failed?reason=no_state"
+    text = page_after(gm, owner, response)
+    assert "The platform sent no state with its answer" in text
+    assert "555" not in text
+
+
+def test_logged_out_callback_lands_on_the_failure_page_with_the_products_words(
+    gm: TestClient,  # noqa: F811
+    owner: Owner,
+) -> None:
+    callback = consent(start(gm, owner))
+    # The browser that comes back carries no login (no bearer header, no session).
+    parts = urlsplit(callback)
+    response = gm.get(f"{parts.path}?{parts.query}", follow_redirects=False)
+    assert response.status_code == 303
+    assert response.headers["location"] == "/connections/failed?reason=other_user"
+    page = gm.get(response.headers["location"])
+    assert "This sign-in was started by another Growth Manager user" in html.unescape(page.text)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "message=Your+account+is+suspended.+Call+%2B1-555-0100",
+        "reason=Your+account+is+suspended.+Call+%2B1-555-0100",
+        "reason=__class__&message=Your+account+is+suspended.+Call+%2B1-555-0100",
+        "reason=no_state&message=Your+account+is+suspended.+Call+%2B1-555-0100",
+    ],
+)
+def test_failure_page_never_shows_text_from_the_url(
+    gm: TestClient,  # noqa: F811
+    query: str,
+) -> None:
+    page = gm.get(f"/connections/failed?{query}")
+    assert page.status_code == 400
+    text = " ".join(html.unescape(page.text).split())
+    assert "suspended" not in text
+    assert "555" not in text
+    assert "__class__" not in text
+    if query.startswith("reason=no_state"):
+        assert "The platform sent no state with its answer" in text
+    else:
+        assert "The connection did not complete. Start again from the Connections page." in text

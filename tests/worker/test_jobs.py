@@ -87,7 +87,9 @@ def test_committed_request_enqueues_a_job_that_runs_with_its_request_id(
 ) -> None:
     with TestClient(jobs_app) as client:
         response = client.post(
-            "/api/v1/_test/enqueue", params={"label": "committed"}, headers={"X-Request-ID": "a" * 32}
+            "/api/v1/_test/enqueue",
+            params={"label": "committed"},
+            headers={"X-Request-ID": "a" * 32},
         )
     assert response.status_code == 200, response.text
     rows = wait_for(lambda: read_marks(database), what="the job's row")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -91,13 +91,14 @@ def callback(
     except ConnectFailure as failure:
         # Returning normally commits the consumed state (single use even when the attempt
         # failed); the failure paths write nothing else, so nothing is half-connected.
-        flash(request, failure.detail, "error")
         if failure.business_id is not None and user is not None:
+            flash(request, failure.detail, "error")
             return RedirectResponse(
                 f"/businesses/{failure.business_id}/connections", status_code=303
             )
+        # Only a reason code travels in the URL; the page maps it to the product's own text.
         return RedirectResponse(
-            f"/connections/failed?message={quote(failure.detail)}", status_code=303
+            f"/connections/failed?{urlencode({'reason': failure.reason})}", status_code=303
         )
     base = f"/businesses/{result.business_id}/connections"
     if result.pending_token:

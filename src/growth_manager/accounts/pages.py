@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
 from growth_manager.accounts import repository
@@ -15,6 +15,7 @@ from growth_manager.accounts.schemas import AccountOut
 from growth_manager.accounts.service import (
     ConnectFailure,
     connections,
+    failure_message,
     missing_analytics_scopes,
     missing_scopes,
 )
@@ -184,6 +185,10 @@ def verify_submit(
 @router.get("/connections/failed", response_class=HTMLResponse)
 def failed_page(
     request: Request,
-    message: Annotated[str, Query(max_length=500)] = "The connection did not complete.",
+    reason: str = "",
 ) -> Response:
-    return render(request, "accounts/failed.html", {"message": message}, status_code=400)
+    # Anyone can send anyone this URL: only text the product chose is shown (see
+    # FAILURE_REASONS); any other parameter, such as an old ?message=, is ignored.
+    return render(
+        request, "accounts/failed.html", {"message": failure_message(reason)}, status_code=400
+    )

@@ -69,16 +69,58 @@ ANALYTICS_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
 }
 
 
+# Why a connect attempt ended where the browser may land on /connections/failed: with no
+# business to return to, or with nobody logged in. That page is public and its URL can be
+# crafted by anyone, so the URL carries only one of these reasons and the page shows the text
+# chosen here; an unknown reason gets GENERIC_FAILURE. Never put text from the URL on it.
+FAILURE_REASONS: dict[str, str] = {
+    "no_state": "The platform sent no state with its answer, so this sign-in can't be trusted. "
+    "Start again from the Connections page.",
+    "state_unknown": "This sign-in link was already used or is unknown. "
+    "Start again from the Connections page.",
+    "wrong_platform": "The answer came back on the wrong platform's address. Start again.",
+    "expired": "The sign-in took longer than 10 minutes and expired. Start again; it takes "
+    "under a minute.",
+    "other_user": "This sign-in was started by another Growth Manager user. Log in as that "
+    "user, or start the connection yourself.",
+}
+GENERIC_FAILURE = "The connection did not complete. Start again from the Connections page."
+
+
+def failure_message(reason: str) -> str:
+    return FAILURE_REASONS.get(reason, GENERIC_FAILURE)
+
+
 class ConnectFailure(AppError):
-    """A connect attempt that ended without connecting; the message says what to do."""
+    """A connect attempt that ended without connecting; the message says what to do.
+
+    ``reason`` is one of :data:`FAILURE_REASONS` when the failure can be shown without a
+    business (see there); other failures keep the default and carry their own message.
+    """
 
     status_code = 400
     type = "connect_failed"
 
-    def __init__(self, detail: str, *, business_id: int | None = None, platform: str = "") -> None:
+    def __init__(
+        self,
+        detail: str,
+        *,
+        business_id: int | None = None,
+        platform: str = "",
+        reason: str = "failed",
+    ) -> None:
         super().__init__(detail)
         self.business_id = business_id
         self.platform = platform
+        self.reason = reason
+
+    @classmethod
+    def because(
+        cls, reason: str, *, business_id: int | None = None, platform: str = ""
+    ) -> ConnectFailure:
+        return cls(
+            FAILURE_REASONS[reason], business_id=business_id, platform=platform, reason=reason
+        )
 
 
 def missing_scopes(platform: str, kind: str, granted: list[str] | tuple[str, ...]) -> list[str]:
@@ -244,16 +286,10 @@ class Connections:
     ) -> CompleteResult:
         state = params.get("state")
         if not state:
-            raise ConnectFailure(
-                "The platform sent no state with its answer, so this sign-in can't be trusted. "
-                "Start again from the Connections page."
-            )
+            raise ConnectFailure.because("no_state")
         pending = self.store(settings).consume(session, state)
         if pending is None:
-            raise ConnectFailure(
-                "This sign-in link was already used or is unknown. "
-                "Start again from the Connections page."
-            )
+            raise ConnectFailure.because("state_unknown")
         platform = _platform(pending.platform)
 
         def fail(message: str) -> ConnectFailure:
@@ -261,18 +297,14 @@ class Connections:
 
         expected_callback = "facebook" if platform == "instagram" else platform
         if callback_platform != expected_callback:
-            raise ConnectFailure(
-                "The answer came back on the wrong platform's address. Start again."
-            )
+            raise ConnectFailure.because("wrong_platform")
         if pending.expires_at <= utcnow():
-            raise fail(
-                "The sign-in took longer than 10 minutes and expired. Start again; it takes "
-                "under a minute."
+            raise ConnectFailure.because(
+                "expired", business_id=pending.business_id, platform=platform
             )
         if user is None or user.id != pending.user_id:
-            raise fail(
-                "This sign-in was started by another Growth Manager user. Log in as that user, "
-                "or start the connection yourself."
+            raise ConnectFailure.because(
+                "other_user", business_id=pending.business_id, platform=platform
             )
         require_business(session, user, pending.business_id, Role.owner)
         error = params.get("error")
@@ -294,7 +326,8 @@ class Connections:
             connection = provider.complete_login(code, pending.code_verifier)
         except ProviderError as exc:
             log.warning("accounts.connect.exchange_failed", platform=platform, error=exc.message)
-            raise ConnectFailure(
+            # The owner is logged in here, so the platform's words go to their Connections page.
+            raise fail(
                 f"{descriptor(platform).display_name} did not accept the sign-in: "
                 f"{exc.message}. Start again from the Connections page."
             ) from exc

@@ -74,7 +74,9 @@ def build_rate_limiter(settings: Settings, key_prefix: str = "gm") -> RateLimite
 
 
 def client_address(request: Request) -> str:
-    # Behind a proxy, uvicorn's proxy_headers has already put the forwarded address here.
+    # The connecting address, or the forwarded one when it came through a proxy listed in
+    # GROWTH_TRUSTED_PROXIES (create_app installs the middleware that rewrites it). Never read
+    # X-Forwarded-For here: anyone can send it.
     return request.client.host if request.client else "unknown"
 
 

@@ -17,6 +17,7 @@ import kombu.transport.sqlalchemy
 from celery import Celery
 
 from growth_manager.config import Settings, get_settings
+from growth_manager.kit.files import private_directory, private_sqlite
 from growth_manager.worker.beat import BEAT_MAX_LOOP_SECONDS
 from growth_manager.worker.tasks import (
     TASK_MODULES,
@@ -44,7 +45,10 @@ def broker_options(settings: Settings) -> dict[str, object]:
 def create_celery(settings: Settings | None = None) -> Celery:
     settings = settings or get_settings()
     if settings.effective_broker_url.startswith("sqla+sqlite"):
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        # kombu creates the broker file itself, readable by all; the messages are only ids,
+        # but the data directory and everything in it stay private.
+        private_directory(settings.data_dir)
+        private_sqlite(settings.effective_broker_url)
     app = Celery("growth_manager", broker=settings.effective_broker_url)
     bind_settings(app, settings)
     load_task_modules()

@@ -6,6 +6,7 @@
  *   fetch calls.
  * - Confirmations: a form, button or link with `data-confirm="Question?"` asks before it acts.
  * - Autofocus of the first invalid field after a server-side validation error.
+ * - data-autosubmit: a select (or any control) that submits its form when it changes.
  */
 (function () {
   "use strict";
@@ -70,6 +71,13 @@
     },
     true
   );
+
+  // A control with data-autosubmit submits its form when it changes (the page's CSP allows no
+  // inline onchange handlers).
+  document.addEventListener("change", function (event) {
+    var control = event.target instanceof Element ? event.target.closest("[data-autosubmit]") : null;
+    if (control && control.form) control.form.requestSubmit();
+  });
 
   function focusFirstError(root) {
     var invalid = null;

@@ -45,7 +45,7 @@
     return html.replace(/\n/g, "<br>");
   }
 
-  window.draftEditor = function () {
+  function draftEditor() {
     var state = readJson("draft-state") || {};
     var platforms = readJson("draft-platforms") || [];
     var urls = readJson("draft-urls") || {};
@@ -120,6 +120,10 @@
         return text ? richText(text) : '<span class="muted">Nothing to show yet.</span>';
       },
 
+      previewCountClass: function () {
+        return "count-" + Math.min(this.media.length, 4);
+      },
+
       mediaProblems: function (platform) {
         var info = byPlatform[platform];
         if (!info) return [];
@@ -170,5 +174,18 @@
           });
       },
     };
-  };
+  }
+
+  // Alpine's CSP build evaluates no code from attributes: the component is registered here and
+  // named by x-data="draftEditor", and x-html (which it refuses) is replaced by x-rich-html,
+  // whose value is HTML that richText() built from escaped text.
+  document.addEventListener("alpine:init", function () {
+    window.Alpine.data("draftEditor", draftEditor);
+    window.Alpine.directive("rich-html", function (el, directive, utilities) {
+      var evaluate = utilities.evaluateLater(directive.expression);
+      utilities.effect(function () {
+        evaluate(function (html) { el.innerHTML = html; });
+      });
+    });
+  });
 })();
