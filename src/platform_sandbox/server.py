@@ -24,7 +24,8 @@ def main(
     """Serve the sandbox until interrupted; state lives in ``data_dir/sandbox.sqlite3``.
     ``app_base_urls``: where Growth Manager runs, so the demo apps accept its callbacks."""
     app = create_app(Path(data_dir), seed=seed, app_base_urls=app_base_urls)
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    # A request still running when asked to stop gets 3 s, so stopping never waits on a client.
+    uvicorn.run(app, host=host, port=port, log_level="info", timeout_graceful_shutdown=3)
 
 
 # The Growth Manager CLI (``growth-manager sandbox``) calls it by this name.
