@@ -25,8 +25,11 @@ install: $(UV)  ## Install the product (from uv.lock)
 install-dev: $(UV)  ## Install the product with test and dev tools (from uv.lock)
 	$(UV) sync --locked --all-extras
 
+# A supervisor stops `make run` by signalling make's PID. GNU make passes SIGTERM on to the
+# recipe's process and waits for it, so that process must be `growth-manager run` itself (exec,
+# never a shell left in between that would swallow the signal); run then stops its children.
 run: install  ## Install, migrate and run everything on one machine; prints the URL
-	$(BIN)/growth-manager run
+	exec $(BIN)/growth-manager run
 
 system-deps:  ## Debian packages the tests need (Chromium for browser tests)
 	@if ! command -v chromium >/dev/null 2>&1; then \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
@@ -9,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable, Iterator
@@ -275,3 +277,109 @@ def test_a_dying_child_is_reported_and_stops_the_rest(running_product: RunningPr
     assert "worker stopped unexpectedly (killed by SIGKILL)" in product.text()
     left = [pid for pid in tree if _alive(pid)]
     assert left == [], [_cmdline(pid) for pid in left]
+
+
+# make run, stopped the way a process supervisor does it ------------------------------------------
+def _port_bound(port: int) -> bool:
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+@pytest.mark.timeout(300)
+def test_sigterm_to_make_run_stops_the_whole_tree_promptly(tmp_path: Path) -> None:
+    """A supervisor signals make's own PID. The real ``run`` recipe must pass the signal on to
+    ``growth-manager run``, which stops every child; nothing may linger or keep a port."""
+    repo = Path(__file__).resolve().parents[1]
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    port, sandbox_port = _free_port(), _free_port()
+    env = {key: value for key, value in os.environ.items() if not key.startswith("GROWTH_")} | {
+        "GROWTH_DATA_DIR": str(data_dir),
+        "GROWTH_PORT": str(port),
+        "GROWTH_SANDBOX_PORT": str(sandbox_port),
+        "GROWTH_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "GROWTH_LOG_LEVEL": "WARNING",
+        "GROWTH_WORKER_CONCURRENCY": "1",
+    }
+    output = tmp_path / "make.log"
+    with output.open("wb") as sink:
+        # -o install: the environment is installed already; the run recipe itself is the real one.
+        make = subprocess.Popen(
+            ["make", "--no-print-directory", "-C", str(repo), "-o", "install", "run"],
+            env=env,
+            stdout=sink,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        _wait_for(
+            lambda: _probe_health(port) or make.poll() is not None,
+            timeout=180,
+            what="/health through make run",
+        )
+        assert make.poll() is None, output.read_text(errors="replace")
+        tree = _descendants(make.pid)
+        names = " ".join(_cmdline(pid) for pid in tree)
+        for part in ("growth-manager run", "growth_manager web", "growth_manager worker"):
+            assert part in names, names
+        assert "growth_manager sandbox" in names, names
+
+        # A client whose request never gets an answer (a platform call hanging in the sandbox)
+        # must not hold the stop up: the server cuts it after its short grace.
+        fault = urllib.request.Request(
+            f"http://127.0.0.1:{sandbox_port}/_sandbox/faults",
+            data=json.dumps({"kind": "hang", "path": "/api.x.com/2/users/me"}).encode(),
+            headers={"Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(fault, timeout=10) as response:  # noqa: S310
+            assert response.status == 201
+        hanging = threading.Thread(
+            target=_swallow,
+            args=(f"http://127.0.0.1:{sandbox_port}/api.x.com/2/users/me",),
+            daemon=True,
+        )
+        hanging.start()
+        _wait_for(lambda: _faults_left(sandbox_port) == 0, timeout=10, what="the hanging request")
+
+        started = time.monotonic()
+        make.send_signal(signal.SIGTERM)
+        make.wait(timeout=30)
+        _wait_for(
+            lambda: not [pid for pid in tree if _alive(pid)],
+            timeout=5,
+            what="every process under make to exit",
+        )
+        took = time.monotonic() - started
+        log = output.read_text(errors="replace")
+        assert took < 12, f"stopping took {took:.1f} s\n{log}"
+        assert "SIGTERM received." in log
+        assert "did not stop in time" not in log, log
+        assert not _port_bound(port)
+        assert not _port_bound(sandbox_port)
+    finally:
+        if make.poll() is None:
+            for pid in _descendants(make.pid):
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            make.kill()
+            make.wait()
+
+
+def _probe_health(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except (OSError, ValueError):
+        return False
+
+
+def _swallow(url: str) -> None:
+    with contextlib.suppress(OSError):
+        urllib.request.urlopen(url, timeout=120).close()  # noqa: S310
+
+
+def _faults_left(sandbox_port: int) -> int:
+    """A one-time rule leaves the list once a request has taken it."""
+    url = f"http://127.0.0.1:{sandbox_port}/_sandbox/faults"
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return len(json.loads(response.read())["faults"])

@@ -50,6 +50,11 @@ def migrate() -> None:
     _progress("Database schema is up to date.")
 
 
+# How long web and sandbox let running requests finish once asked to stop; well below the
+# supervisor's own grace, so they exit by themselves rather than being killed.
+GRACEFUL_SHUTDOWN_SECONDS = 3
+
+
 @main.command()
 @click.option("--host", default=None, help="Address to bind (default GROWTH_HOST, 127.0.0.1).")
 @click.option("--port", type=int, default=None, help="Port (default GROWTH_PORT, 8000).")
@@ -68,6 +73,9 @@ def web(host: str | None, port: int | None, workers: int) -> None:
         # The app applies X-Forwarded-* itself, from GROWTH_TRUSTED_PROXIES only (see
         # create_app); uvicorn's default would trust 127.0.0.1 whatever the settings say.
         proxy_headers=False,
+        # Requests still running when asked to stop get this long, then are cut: a stuck
+        # request must not keep the port bound while a supervisor waits.
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_SECONDS,
     )
 
 
@@ -274,7 +282,11 @@ class Supervisor:
     asked (SIGINT/SIGTERM) or when any child dies."""
 
     poll_seconds = 0.2
-    stop_timeout_seconds = 20.0
+    # Idle children stop in a few seconds (web and sandbox cut requests after
+    # GRACEFUL_SHUTDOWN_SECONDS; the worker's warm shutdown lets a running task finish). Past
+    # this, whatever is left is killed: work is leased in the database, so a killed task is
+    # picked up again, and a supervisor must never wait on us for long.
+    stop_timeout_seconds = 10.0
 
     def __init__(
         self,

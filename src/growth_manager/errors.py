@@ -7,6 +7,7 @@ render them, so the API and the pages say the same thing.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import structlog
@@ -77,19 +78,108 @@ def error_body(type_: str, detail: Any) -> dict[str, Any]:
     return {"type": type_, "detail": detail}
 
 
-def describe_validation_errors(errors: list[Any]) -> str:
-    """One readable sentence per problem: which field, and why."""
+# --- Plain words for pydantic's validation errors ------------------------------------------------
+# Every 422 detail, API or dashboard form, is written by plain_validation_message: pydantic's own
+# texts ("Input should be a valid integer", "Value error, …", "invalid international domain
+# name") speak to programmers. Custom errors (PydanticCustomError) are already written for
+# people and pass through unchanged.
+
+
+def _choices(expected: str) -> str:
+    return expected.replace("'", "")
+
+
+def _url_problem(ctx: dict[str, Any]) -> str:
+    return "must be a web address like https://example.com"
+
+
+_PLAIN: dict[str, Any] = {
+    "missing": "is required",
+    "string_type": "must be text",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number, like 3",
+    "int_from_float": "must be a whole number, without decimals",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number, like 2.5",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "list_type": "must be a list",
+    "dict_type": "must be an object with named fields",
+    "model_type": "must be an object with named fields",
+    "model_attributes_type": "must be an object with named fields",
+    "date_type": "must be a date like 2026-03-01",
+    "date_parsing": "must be a real date written like 2026-03-01",
+    "date_from_datetime_parsing": "must be a real date written like 2026-03-01",
+    "date_from_datetime_inexact": "must be a date without a time, like 2026-03-01",
+    "datetime_type": "must be a date and time like 2026-03-01T09:00:00Z",
+    "datetime_parsing": "must be a date and time like 2026-03-01T09:00:00Z",
+    "datetime_from_date_parsing": "must be a date and time like 2026-03-01T09:00:00Z",
+    "timezone_aware": "needs a time zone, like 2026-03-01T09:00:00Z or +01:00 at the end",
+    "url_type": _url_problem,
+    "url_parsing": _url_problem,
+    "url_scheme": lambda ctx: "must start with http:// or https://",
+    "greater_than_equal": lambda ctx: f"must be {ctx.get('ge')} or more",
+    "greater_than": lambda ctx: f"must be more than {ctx.get('gt')}",
+    "less_than_equal": lambda ctx: f"must be {ctx.get('le')} or less",
+    "less_than": lambda ctx: f"must be less than {ctx.get('lt')}",
+    "string_too_long": lambda ctx: (
+        f"is too long: at most {ctx.get('max_length')} characters, please shorten it"
+    ),
+    "string_too_short": lambda ctx: (
+        "cannot be empty"
+        if ctx.get("min_length") == 1
+        else f"is too short: at least {ctx.get('min_length')} characters"
+    ),
+    "too_long": lambda ctx: f"has too many entries: at most {ctx.get('max_length')}",
+    "too_short": lambda ctx: f"needs at least {ctx.get('min_length')} entries",
+    "enum": lambda ctx: f"must be one of {_choices(str(ctx.get('expected', '')))}",
+    "literal_error": lambda ctx: f"must be one of {_choices(str(ctx.get('expected', '')))}",
+    "extra_forbidden": "is not a known field; remove it",
+}
+
+
+def plain_validation_message(error: Mapping[str, Any]) -> str:
+    """What is wrong with one field, in words a person acts on (without the field's name)."""
+    kind = str(error.get("type", ""))
+    ctx: dict[str, Any] = dict(error.get("ctx") or {})
+    plain = _PLAIN.get(kind)
+    if callable(plain):
+        return str(plain(ctx))
+    if plain is not None:
+        return str(plain)
+    if kind in ("value_error", "assertion_error"):
+        # A ValueError raised in a validator: its own text, without pydantic's prefix.
+        reason = str(ctx.get("error") or error.get("msg", ""))
+        reason = reason.removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        if "email" in reason.lower():
+            return "must be an email address like name@example.com"
+        return reason
+    return str(error.get("msg", "is not valid"))
+
+
+def describe_validation_errors(errors: list[Any], labels: Mapping[str, str] | None = None) -> str:
+    """One readable sentence per problem: which field, and why. ``labels`` maps a field's
+    dotted path to the name a form shows for it; the API names fields as they are sent."""
     parts = []
     for error in errors:
         loc = [str(p) for p in error.get("loc", ()) if p not in ("body", "query", "path")]
         field = ".".join(loc) or "body"
-        message = error.get("msg", "is invalid")
-        if error.get("type") == "extra_forbidden":
-            message = "is not a known field; remove it"
-        elif error.get("type") == "json_invalid":
-            field, message = "body", "is not valid JSON: " + str(error.get("ctx", {}).get("error"))
+        if labels:
+            field = labels.get(
+                field, labels.get(".".join(p for p in loc if not p.isdigit()), field)
+            )
+        if error.get("type") == "json_invalid":
+            field = "body"
+            message = "is not valid JSON: " + str(error.get("ctx", {}).get("error"))
+        elif field == "body" and error.get("type") in ("dict_type", "model_attributes_type"):
+            message = "must be a JSON object with named fields"
+        else:
+            message = plain_validation_message(error)
         parts.append(f"{field}: {message}")
     return "; ".join(parts)
+
+
+# -------------------------------------------------------------------------------------------------
 
 
 def wants_page(request: Request) -> bool:
@@ -132,7 +222,7 @@ def install_error_handlers(app: FastAPI) -> None:
                 "errors": [
                     {
                         "field": ".".join(str(p) for p in e.get("loc", ())),
-                        "message": e.get("msg"),
+                        "message": plain_validation_message(e),
                         "code": e.get("type"),
                     }
                     for e in errors

@@ -28,7 +28,15 @@ def main(
     """Serve the sandbox until interrupted; state lives in ``data_dir/sandbox.sqlite3``.
     ``app_base_urls``: where Growth Manager runs, so the demo apps accept its callbacks."""
     app = create_app(Path(data_dir), seed=seed, app_base_urls=app_base_urls)
-    uvicorn.run(app, host=host, port=port, log_level="info", log_config=log_config())
+    # A request still running when asked to stop gets 3 s, so stopping never waits on a client.
+    uvicorn.run(
+        app,
+        host=host,
+        port=port,
+        log_level="info",
+        log_config=log_config(),
+        timeout_graceful_shutdown=3,
+    )
 
 
 def log_config() -> dict[str, Any]:

@@ -135,6 +135,8 @@ def test_cancelled_linkedin_consent_connects_nothing(
     assert "error=user_cancelled_authorize" in callback
     text = page_after(gm, owner, finish(gm, owner, callback))
     assert "You cancelled the LinkedIn sign-in, so nothing was connected" in text
+    # Nothing is connected, so nothing can be called healthy beside that error.
+    assert "All connections are healthy" not in text
     assert counts(database) == (0, 0, 0)
 
 

@@ -20,7 +20,7 @@ from tests.accounts.conftest import Owner, make_owner
 from tests.accounts.test_connect_meta import choose, pending
 from tests.accounts.test_connect_x import finish, gm, start  # noqa: F401
 from tests.sandbox.conftest import SandboxHandle, fresh_sandbox, sandbox  # noqa: F401
-from tests.support.consent import consent, with_scopes
+from tests.support.consent import consent, read_form, with_scopes
 from tests.support.factories import login_client
 
 MAYA = "mLq7Xw2Tz4"  # administers two organizations in the sandbox's seed
@@ -121,6 +121,11 @@ def test_the_dashboard_picker_form_connects_the_ticked_identities(
     assert "Northwind Coffee Roasters" in text
     keys = keys_of(gm, owner, token)
     organizations = [k for k in keys if ":urn:li:organization:" in k]
+    # The login sees the member and both pages; none starts ticked, and the page says so.
+    form = read_form(picker.text)
+    assert sorted(form.checkboxes["identities"]) == sorted(keys)
+    assert form.checked == {}
+    assert "Nothing is ticked yet" in text
 
     # Nothing ticked: back to the picker with a message, nothing stored, the choice kept.
     empty = gm.post(
@@ -152,6 +157,13 @@ def test_the_dashboard_picker_form_connects_the_ticked_identities(
     )
     assert {r.kind for r in stored} == {"organization"}
     assert {r.status for r in stored} == {AccountStatus.active}
+
+    # Signing in again: what is connected here starts ticked (a reconnect), the rest does not.
+    again = park(gm, owner)
+    picker = gm.get(f"/businesses/{owner.business_id}/connections/choose/{again}")
+    form = read_form(picker.text)
+    assert sorted(form.checked["identities"]) == sorted(organizations)
+    assert "Only the accounts already connected" in html.unescape(picker.text)
 
 
 def test_connecting_the_same_member_twice_is_one_account(

@@ -52,9 +52,13 @@ def test_duplicate_email_in_another_case_is_409_and_leaves_one_row(
     ("payload", "field", "reason"),
     [
         ({"email": "a@example.com", "password": "short"}, "password", "at least 10 characters"),
-        ({"email": "nope", "password": PASSWORD}, "email", "valid email"),
-        ({"email": "a@example.com", "password": 12345678901}, "password", "valid string"),
-        ({"email": "a@example.com"}, "password", "Field required"),
+        (
+            {"email": "nope", "password": PASSWORD},
+            "email",
+            "must be an email address like name@example.com",
+        ),
+        ({"email": "a@example.com", "password": 12345678901}, "password", "must be text"),
+        ({"email": "a@example.com"}, "password", "is required"),
         (
             {"email": "a@example.com", "password": PASSWORD, "is_admin": True},
             "is_admin",

@@ -427,8 +427,8 @@ def test_strategy_form_errors_keep_what_was_typed(
     response = post(client, f"/businesses/{team.business_id}/strategies", csrf, bad)
     assert response.status_code == 422
     text = response.text
-    assert "Input should be less than or equal to 23" in text
-    assert "2026-08-01 is before start_date 2026-09-01" in text
+    assert "&#34;25&#34; is past 23:59; hours go from 0 to 23" in text
+    assert "2026-08-01 is before the start date 2026-09-01" in text
     assert 'value="9, 25"' in text
     assert 'value="Autumn push"' in text
     assert 'value="2026-08-01"' in text
@@ -466,7 +466,7 @@ def test_edit_and_delete_strategy_pages(client: TestClient, team: Team, database
     fields = [*STRATEGY_FORM[:6], ("platforms", "linkedin"), ("is_active", "")]
     blank = post(client, url, csrf, [*fields, ("cadence.linkedin.posts_per_week", "")])
     assert blank.status_code == 422
-    assert "Input should be a valid integer" in blank.text
+    assert "must be a whole number, like 3" in blank.text
     saved = post(client, url, csrf, [*fields, ("cadence.linkedin.posts_per_week", "3")])
     assert saved.status_code == 303
     strategy = strategy_of(database, team.business_id)

@@ -98,7 +98,8 @@ def test_patch_is_checked_against_the_stored_strategy(
     early = client.patch(url, headers=team.editor.headers, json={"end_date": "2026-02-01"})
     assert early.status_code == 422
     assert json_of(early)["detail"] == (
-        "end_date: 2026-02-01 is before start_date 2026-03-01; it must be on or after it"
+        "end_date: 2026-02-01 is before the start date 2026-03-01; the end date must be on or "
+        "after it"
     )
     # A cadence for a platform the stored strategy does not use.
     stray = client.patch(
@@ -132,23 +133,26 @@ def test_unknown_strategy_is_404(client: TestClient, team: Team) -> None:
     ("change", "expected"),
     [
         ({"name": "   "}, "name: cannot be blank"),
-        ({"name": "n" * 201}, "name: String should have at most 200 characters"),
-        ({"platforms": ["tiktok"]}, "platforms.0: Input should be 'linkedin', 'x', 'facebook'"),
+        ({"name": "n" * 201}, "name: is too long: at most 200 characters"),
+        (
+            {"platforms": ["tiktok"]},
+            "platforms.0: must be one of linkedin, x, facebook or instagram",
+        ),
         (
             {"platforms": ["x"], "cadence": {"x": {"posts_per_week": 51}}},
-            "cadence.x.posts_per_week: Input should be less than or equal to 50",
+            "cadence.x.posts_per_week: must be 50 or less",
         ),
         (
             {"platforms": ["x"], "cadence": {"x": {"posts_per_week": -1}}},
-            "cadence.x.posts_per_week: Input should be greater than or equal to 0",
+            "cadence.x.posts_per_week: must be 0 or more",
         ),
         (
             {"platforms": ["x"], "cadence": {"x": {"posts_per_week": 1, "preferred_days": [7]}}},
-            "cadence.x.preferred_days.0: Input should be less than or equal to 6",
+            "cadence.x.preferred_days.0: must be 6 or less",
         ),
         (
             {"platforms": ["x"], "cadence": {"x": {"posts_per_week": 1, "preferred_hours": [24]}}},
-            "cadence.x.preferred_hours.0: Input should be less than or equal to 23",
+            "cadence.x.preferred_hours.0: must be 23 or less",
         ),
         (
             {"platforms": ["x"], "cadence": {"x": {"posts_per_week": 1, "weekends": True}}},
@@ -160,11 +164,11 @@ def test_unknown_strategy_is_404(client: TestClient, team: Team) -> None:
         ),
         (
             {"start_date": "2026-05-02", "end_date": "2026-05-01"},
-            "end_date: 2026-05-01 is before start_date 2026-05-02",
+            "end_date: 2026-05-01 is before the start date 2026-05-02",
         ),
-        ({"start_date": "2026-02-30"}, "start_date: Input should be a valid date"),
-        ({"topics": ["x" * 101]}, "topics.0: String should have at most 100 characters"),
-        ({"keywords": [f"k{i}" for i in range(51)]}, "keywords: List should have at most 50"),
+        ({"start_date": "2026-02-30"}, "start_date: must be a real date written like 2026-03-01"),
+        ({"topics": ["x" * 101]}, "topics.0: is too long: at most 100 characters"),
+        ({"keywords": [f"k{i}" for i in range(51)]}, "keywords: has too many entries: at most 50"),
     ],
 )
 def test_invalid_strategies_are_refused_with_the_field_and_reason(

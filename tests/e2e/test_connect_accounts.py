@@ -117,8 +117,13 @@ def test_connect_every_platform_from_the_dashboard(page: Page) -> None:
     picker = page.get_by_test_id("choose-form")
     expect(picker.get_by_text("Maya Lindqvist")).to_be_visible()
     expect(picker.get_by_role("checkbox")).to_have_count(3)
+    # Nothing starts ticked: the login also sees pages unrelated to this business.
+    for box in picker.get_by_role("checkbox").all():
+        expect(box).not_to_be_checked()
+    expect(page.get_by_test_id("choose-hint")).to_contain_text("Nothing is ticked yet")
     looking = look(page, "choose-linkedin")
-    picker.get_by_role("checkbox", name=re.compile("Northwind Coffee Roasters")).uncheck()
+    picker.get_by_role("checkbox", name=re.compile("Maya Lindqvist")).check()
+    picker.get_by_role("checkbox", name=re.compile("Juniper & Rye Bakery")).check()
     page.get_by_role("button", name="Connect selected").click()
     expect(page).to_have_url(connections)
     expect(flash).to_contain_text("Maya Lindqvist (LinkedIn), Juniper & Rye Bakery (LinkedIn)")
@@ -135,6 +140,9 @@ def test_connect_every_platform_from_the_dashboard(page: Page) -> None:
     )
     expect(picker.get_by_role("checkbox")).to_have_count(3)  # two Pages and the IG account
     looking += look(page, "choose-facebook")
+    for box in picker.get_by_role("checkbox").all():
+        expect(box).not_to_be_checked()
+        box.check()
     page.get_by_role("button", name="Connect selected").click()
     expect(page).to_have_url(connections)
     expect(flash).to_contain_text("(Instagram)")

@@ -61,13 +61,28 @@ def test_live_counter_preview_upload_and_save(
     page.get_by_label("Add an image or a video").set_input_files(str(picture))
     expect(page.locator(".media-strip .media-thumb img")).to_have_count(1)
     expect(page.locator("section.platform-x .preview-media img")).to_have_count(1)
+    # Instagram is image-first: its preview shows the picture (a carousel's first item).
+    instagram_image = page.locator("section.platform-instagram .preview-media img")
+    expect(instagram_image).to_be_visible()
+    assert instagram_image.evaluate("img => img.complete && img.naturalWidth") == 40
+
+    second = tmp_path / "crust.png"
+    second.write_bytes(image_bytes("PNG", (20, 20)))
+    page.get_by_label("Add an image or a video").set_input_files(str(second))
+    expect(page.locator(".media-strip .media-thumb img")).to_have_count(2)
+    expect(page.locator("section.platform-x .preview-media img")).to_have_count(2)
+    shown = page.locator("section.platform-instagram .preview-media img:visible")
+    expect(shown).to_have_count(1)
+    expect(shown).to_have_attribute("src", re.compile(r".+"))
+    assert shown.evaluate("img => img.naturalWidth") == 40  # the first one, not the second
 
     page.get_by_role("button", name="Save draft").click()
     expect(page).to_have_url(re.compile(r"/drafts/\d+$"))
     expect(page.get_by_text("Draft saved.")).to_be_visible()
     expect(page.locator("#variant-x")).to_have_value("Short for X #bread")
-    expect(page.locator(".media-strip .media-thumb")).to_have_count(1)
+    expect(page.locator(".media-strip .media-thumb")).to_have_count(2)
     expect(x_counter).to_have_text("18 / 280")
+    expect(page.locator("section.platform-instagram .preview-media img:visible")).to_have_count(1)
 
 
 def test_failed_save_keeps_text_and_names_the_limit(page: Page, database: Database) -> None:

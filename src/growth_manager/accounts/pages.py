@@ -94,9 +94,10 @@ def choose_page(
                 a.platform, a.kind, choice.granted_scopes
             ),
             "connected": (a.platform, a.external_id) in existing,
-            # Everything connectable starts ticked: people who sign in usually want all of it,
-            # and unticking is one click.
-            "preselected": True,
+            # A login often sees Pages and organizations unrelated to this business (a
+            # client's, an old project's): nothing starts ticked except what is already
+            # connected here, which the person came back to reconnect.
+            "preselected": (a.platform, a.external_id) in existing,
         }
         for a in choice.accounts
     ]

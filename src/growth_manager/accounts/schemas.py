@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from growth_manager.accounts.service import missing_analytics_scopes, missing_scopes
 from growth_manager.accounts.tokens import user_fix_deadline
 from growth_manager.models.accounts import Notification, RateLimitBudget, SocialAccount
+from growth_manager.providers.base import PlatformKey
+from growth_manager.providers.registry import descriptor
 
 
 class RateLimitOut(BaseModel):
     scope: str = Field(description="endpoint, user-24h, app-24h, app-usage, business-use-case")
     endpoint: str
+    purpose: str = Field(description="What the budget is for, in words: 'Profile reads'")
     limit: int | None
     remaining: int | None
     used_percent: float | None
@@ -51,6 +55,7 @@ class AccountOut(BaseModel):
 
     @classmethod
     def of(cls, account: SocialAccount, budgets: list[RateLimitBudget]) -> AccountOut:
+        platform = descriptor(cast(PlatformKey, account.platform))
         return cls(
             id=account.id,
             platform=account.platform,
@@ -78,7 +83,16 @@ class AccountOut(BaseModel):
             last_refreshed_at=account.last_refreshed_at,
             last_verified_at=account.last_verified_at,
             rate_limits=[
-                RateLimitOut.model_validate(b, from_attributes=True)
+                RateLimitOut(
+                    scope=b.scope,
+                    endpoint=b.endpoint,
+                    purpose=platform.budget_purpose(b.scope, b.endpoint),
+                    limit=b.limit,
+                    remaining=b.remaining,
+                    used_percent=b.used_percent,
+                    reset_at=b.reset_at,
+                    observed_at=b.observed_at,
+                )
                 for b in budgets
                 if b.social_account_id == account.id
             ],

@@ -29,7 +29,8 @@ from growth_manager.business.schemas import (
     known_timezones,
 )
 from growth_manager.business.service import businesses, members, stored_fields, strategies
-from growth_manager.errors import AppError, describe_validation_errors
+from growth_manager.errors import AppError, plain_validation_message
+from growth_manager.kit.timeofday import split_times
 from growth_manager.models.business import Business, Role, Strategy
 from growth_manager.models.user import User
 from growth_manager.web.templating import flash, page_context, redirect, render
@@ -82,8 +83,7 @@ def field_errors(error: ValidationError, prefix: str = "") -> dict[str, str]:
     for item in error.errors():
         parts = [str(p) for p in item["loc"] if not isinstance(p, int)]
         key = prefix + ".".join(parts) if parts else "form"
-        message = describe_validation_errors([{**item, "loc": ()}]).removeprefix("body: ")
-        errors.setdefault(key, message)
+        errors.setdefault(key, plain_validation_message(item))
     return errors
 
 
@@ -455,9 +455,7 @@ def _strategy_payload(values: dict[str, Any]) -> dict[str, Any]:
         platform: {
             "posts_per_week": values["cadence"][platform]["posts_per_week"],
             "preferred_days": values["cadence"][platform]["preferred_days"],
-            "preferred_hours": _split(
-                values["cadence"][platform]["preferred_hours"], re.compile(r"[,\s]+")
-            ),
+            "preferred_hours": split_times(values["cadence"][platform]["preferred_hours"]),
         }
         # Fields of unticked platforms are still in the form (hidden); they are not part of it.
         for platform in values["platforms"]

@@ -25,6 +25,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from growth_manager.kit.timeofday import NotATime, hour_of
 from growth_manager.models.business import Business, Role, Strategy
 from growth_manager.models.content import Platform
 
@@ -198,6 +199,18 @@ class MemberList(BaseModel):
 
 
 # Strategies -------------------------------------------------------------------------------------
+def _hour(value: Any) -> Any:
+    if isinstance(value, str):
+        try:
+            return hour_of(value)
+        except NotATime as exc:
+            raise PydanticCustomError("time_of_day", "{problem}", {"problem": str(exc)}) from None
+    return value
+
+
+Hour = Annotated[int, BeforeValidator(_hour), Field(ge=0, le=23)]
+
+
 class Cadence(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -205,8 +218,11 @@ class Cadence(BaseModel):
     preferred_days: list[Annotated[int, Field(ge=0, le=6)]] = Field(
         default_factory=list, description="0 = Monday … 6 = Sunday."
     )
-    preferred_hours: list[Annotated[int, Field(ge=0, le=23)]] = Field(
-        default_factory=list, description="0 to 23, in the business's time zone."
+    preferred_hours: list[Hour] = Field(
+        default_factory=list,
+        description="Hours 0 to 23 in the business's time zone. Written times are accepted too "
+        "(`8`, `08:30`, `9am`, `9:30 pm`, `noon`); minutes are dropped, as posts go out within "
+        "their hour (`8:30` is stored as 8).",
     )
 
     @field_validator("preferred_days", "preferred_hours")
@@ -279,7 +295,7 @@ class StrategyFields(BaseModel):
         if value is not None and start is not None and value < start:
             raise PydanticCustomError(
                 "date_order",
-                "{end} is before start_date {start}; it must be on or after it",
+                "{end} is before the start date {start}; the end date must be on or after it",
                 {"end": value.isoformat(), "start": start.isoformat()},
             )
         return value

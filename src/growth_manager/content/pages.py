@@ -30,6 +30,20 @@ from growth_manager.models.business import Role
 from growth_manager.models.content import Platform, Post
 from growth_manager.web.templating import flash, page_context, redirect, render
 
+# The editor's fields as the form names them, for validation messages.
+FORM_LABELS = {
+    "title": "Title",
+    "base_text": "Text",
+    "strategy_id": "Strategy",
+    "platforms": "Publish to",
+    "variants": "Own text",
+    "variants.x": "Own text for X",
+    "variants.linkedin": "Own text for LinkedIn",
+    "variants.facebook": "Own text for Facebook",
+    "variants.instagram": "Own text for Instagram",
+    "media_ids": "Media",
+}
+
 router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 25
@@ -282,7 +296,7 @@ def create_draft_form(
         post = drafts.create(session, access, data)
     except ValidationError as exc:
         session.rollback()
-        errors = [describe_validation_errors(list(exc.errors()))]
+        errors = [describe_validation_errors(list(exc.errors()), FORM_LABELS)]
         return _editor(
             request, session, access, post=None, form=form, errors=errors, status_code=422
         )
@@ -327,7 +341,7 @@ def update_draft_form(
         drafts.update(session, access, draft_id, data)
     except ValidationError as exc:
         session.rollback()
-        errors = [describe_validation_errors(list(exc.errors()))]
+        errors = [describe_validation_errors(list(exc.errors()), FORM_LABELS)]
         return _editor(
             request, session, access, post=post, form=form, errors=errors, status_code=422
         )

@@ -7,6 +7,7 @@ failure it raises is one of :mod:`growth_manager.providers.errors`.
 
 from __future__ import annotations
 
+import fnmatch
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -52,6 +53,16 @@ class Descriptor:
     access_lifetime: str = ""
     refresh_behaviour: str = ""
     max_hashtags: int | None = None
+    # What each rate-limit budget is for, in words: (scope, "METHOD /path" glob, words), first
+    # match wins. The platform's rate-limit headers name raw API paths; people need the purpose.
+    budget_purposes: tuple[tuple[str, str, str], ...] = ()
+
+    def budget_purpose(self, scope: str, endpoint: str) -> str:
+        """Plain words for the budget ``scope`` reported on ``endpoint`` ("GET /2/users/me")."""
+        for wanted_scope, pattern, words in self.budget_purposes:
+            if wanted_scope in (scope, "*") and fnmatch.fnmatchcase(endpoint, pattern):
+                return words
+        return f"Other {self.display_name} calls"
 
     @property
     def requested_scopes(self) -> tuple[str, ...]:

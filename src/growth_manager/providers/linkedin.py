@@ -38,6 +38,14 @@ DESCRIPTOR = Descriptor(
     analytics_scopes=("r_member_postAnalytics", "r_organization_social", "rw_organization_admin"),
     access_lifetime="60 days",
     refresh_behaviour="non-rotating refresh token, 365 days from the first login",
+    # LinkedIn sends no rate-limit headers (its limits are daily, per app and member, and only
+    # visible in the developer portal), so no budget is ever recorded; the names are here for
+    # when a 429 is.
+    budget_purposes=(
+        ("*", "* /rest/posts*", "Posts"),
+        ("*", "* /v2/userinfo", "Profile reads"),
+        ("*", "* /oauth/v2/*", "Sign-in and token renewal"),
+    ),
 )
 # Per account kind: members publish with w_member_social; pages need the organization scopes.
 PUBLISH_SCOPES_BY_KIND = {

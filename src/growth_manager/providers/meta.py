@@ -43,6 +43,21 @@ LOGIN_SCOPES = (
     "instagram_manage_comments",  # first comments on Instagram media
     "business_management",
 )
+# Graph reports usage per app (X-App-Usage: every call of every user of the app) and per Page
+# or Instagram account (X-Business-Use-Case-Usage), in percent of an hourly allowance.
+META_BUDGET_PURPOSES = (
+    ("app-usage", "*", "All calls of this app to Meta"),
+    ("business-use-case", "*", "Calls about this account"),
+    ("*", "* /oauth/access_token", "Sign-in and token renewal"),
+    ("*", "* /*/oauth/access_token", "Sign-in and token renewal"),
+    ("*", "GET /*/me/accounts", "Page list reads"),
+    ("*", "* /*/insights", "Analytics reads"),
+    ("*", "POST /*/media_publish", "Instagram publishing"),
+    ("*", "POST /*/media", "Instagram uploads"),
+    ("*", "POST /*/feed", "Facebook posts"),
+    ("*", "POST /*/photos", "Facebook photo uploads"),
+    ("*", "GET /*", "Profile and post reads"),
+)
 FACEBOOK = Descriptor(
     platform="facebook",
     display_name="Facebook",
@@ -60,6 +75,7 @@ FACEBOOK = Descriptor(
     scope_separator=",",
     access_lifetime="60-day user token; Page tokens do not expire",
     refresh_behaviour="no refresh token: the user signs in again before the 60 days end",
+    budget_purposes=META_BUDGET_PURPOSES,
 )
 INSTAGRAM = Descriptor(
     platform="instagram",
@@ -79,6 +95,7 @@ INSTAGRAM = Descriptor(
     access_lifetime="60-day user token; Page tokens do not expire",
     refresh_behaviour="no refresh token: the user signs in again before the 60 days end",
     max_hashtags=30,
+    budget_purposes=META_BUDGET_PURPOSES,
 )
 PAGE_FIELDS = (
     "id,name,access_token,username,fan_count,followers_count,picture{url},"

@@ -35,6 +35,19 @@ DESCRIPTOR = Descriptor(
     analytics_scopes=("tweet.read", "users.read"),
     access_lifetime="2 hours",
     refresh_behaviour="rotating, single-use refresh tokens (needs offline.access)",
+    # x-user-limit-24hour / x-app-limit-24hour come with posting; x-rate-limit-* is per
+    # endpoint, per 15-minute window (reference A.7).
+    budget_purposes=(
+        ("user-24h", "*", "Posts by this account today"),
+        ("app-24h", "*", "Posts by the whole app today"),
+        ("*", "GET /2/users/me", "Profile reads"),
+        ("*", "POST /2/tweets", "Posts"),
+        ("*", "DELETE /2/tweets/*", "Post deletions"),
+        ("*", "GET /2/tweets*", "Post reads and metrics"),
+        ("*", "GET /2/users/*/tweets", "Timeline reads"),
+        ("*", "* /2/media/upload*", "Media uploads"),
+        ("*", "* /2/oauth2/*", "Sign-in and token renewal"),
+    ),
 )
 
 USER_FIELDS = "profile_image_url,public_metrics,username,name"

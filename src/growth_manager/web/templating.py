@@ -6,12 +6,16 @@ and htmx, the businesses the user can switch between, the current business, and 
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
 from growth_manager import __version__
 from growth_manager.auth.dependencies import csrf_token
@@ -21,6 +25,26 @@ STATIC_DIR = Path(__file__).parent / "static"
 
 templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
 templates.env.globals["app_version"] = __version__
+
+
+@pass_context
+def local_time(context: Context, value: datetime | None, fmt: str = "%d %b %Y %H:%M %Z") -> str:
+    """``value`` (UTC) on the current business's clock: every date a page shows goes through
+    this filter, so nobody has to convert by hand. Without a business, UTC."""
+    if value is None:
+        return ""
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=UTC)
+    business = context.get("current_business")
+    zone_name = getattr(business, "timezone", None) or "UTC"
+    try:
+        zone = ZoneInfo(zone_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return value.astimezone(zone).strftime(fmt)
+
+
+templates.env.filters["local_time"] = local_time
 
 FLASH_KEY = "_flash"
 
@@ -57,10 +81,13 @@ def redirect(url: str, status_code: int = 303) -> RedirectResponse:
 def page_context(session: Any, user: Any, access: Any = None, **extra: Any) -> dict[str, Any]:
     """What the layout needs: the user, their businesses (for the switcher), the current one."""
     from growth_manager.business.access import businesses_of
+    from growth_manager.notifications.service import notifications
 
     return {
         "user": user,
         "businesses": businesses_of(session, user),
+        # The header bell's count, on every page that has the layout.
+        "unread_notifications": notifications.unread_count(session, user),
         "current_business": access.business if access is not None else None,
         "current_role": access.role.value if access is not None else None,
         **extra,

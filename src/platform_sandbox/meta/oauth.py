@@ -372,7 +372,10 @@ def access_token(session: Session, ctx: SandboxContext, params: dict[str, Any]) 
         return {"access_token": f"{app.client_id}|{app.client_secret}", "token_type": "bearer"}
     if grant_type == "fb_exchange_token":
         return _exchange(session, ctx, app, str(params.get("fb_exchange_token") or ""))
-    if grant_type:
+    # Meta documents the code exchange without a grant_type, but the real endpoint also takes
+    # the standard OAuth 2.0 form (RFC 6749 4.1.3) that client libraries such as Authlib and
+    # requests-oauthlib send: grant_type=authorization_code, POSTed as a form body.
+    if grant_type not in ("", "authorization_code"):
         raise errors.invalid_parameter(f"Unsupported grant_type {grant_type}")
     redirect_uri = str(params.get("redirect_uri") or "")
     code_value = str(params.get("code") or "")

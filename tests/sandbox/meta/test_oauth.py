@@ -245,3 +245,75 @@ def test_pages_of_other_people_are_not_reachable(fresh_sandbox: SandboxHandle) -
         assert error["message"].startswith(f"Unsupported get request. Object with ID '{h.BIKES}'")
         marco = h.login(http, h.MARCO, (h.BIKES,))
         assert list(marco.page_tokens) == [h.BIKES]
+
+
+def test_standard_oauth_clients_exchange_the_code(fresh_sandbox: SandboxHandle) -> None:
+    """Authlib (like requests-oauthlib) POSTs grant_type=authorization_code with the client
+    credentials in the form body; the real endpoint accepts that as well as Meta's GET form."""
+    from authlib.integrations.httpx_client import OAuth2Client
+
+    token_url = fresh_sandbox.url + h.graph("oauth/access_token")
+    with h.client(fresh_sandbox) as http:
+        code = h.get_code(http)
+        with OAuth2Client(
+            client_id=h.APP_ID,
+            client_secret=h.APP_SECRET,
+            redirect_uri=h.REDIRECT_URI,
+            token_endpoint_auth_method="client_secret_post",
+        ) as oauth:
+            token = oauth.fetch_token(token_url, code=code)
+        assert token["token_type"] == "bearer"
+        assert 0 < token["expires_in"] <= 2 * 3600
+        me = http.get(h.graph("me"), params={"access_token": token["access_token"]})
+        assert me.status_code == 200, me.text
+        assert me.json()["id"] == h.DANA
+
+        # The same grant with everything in the query string, as some clients send it.
+        second = h.get_code(http)
+        query_form = http.post(
+            h.graph("oauth/access_token"),
+            params={
+                "grant_type": "authorization_code",
+                "client_id": h.APP_ID,
+                "client_secret": h.APP_SECRET,
+                "redirect_uri": h.REDIRECT_URI,
+                "code": second,
+            },
+        )
+        assert query_form.status_code == 200, query_form.text
+        assert query_form.json()["access_token"].startswith("EAAG")
+
+        # The standard grant keeps every check of Meta's own form: a used code stays used,
+        # and the secret must be right.
+        replay = http.post(
+            h.graph("oauth/access_token"),
+            data={
+                "grant_type": "authorization_code",
+                "client_id": h.APP_ID,
+                "client_secret": h.APP_SECRET,
+                "redirect_uri": h.REDIRECT_URI,
+                "code": code,
+            },
+        )
+        h.assert_graph_error(replay, 100, 36009)
+        third = h.get_code(http)
+        bad_secret = http.post(
+            h.graph("oauth/access_token"),
+            data={
+                "grant_type": "authorization_code",
+                "client_id": h.APP_ID,
+                "client_secret": "nope",
+                "redirect_uri": h.REDIRECT_URI,
+                "code": third,
+            },
+        )
+        h.assert_graph_error(bad_secret, 1, message="Error validating client secret.")
+        unknown = http.post(
+            h.graph("oauth/access_token"),
+            data={
+                "grant_type": "password",
+                "client_id": h.APP_ID,
+                "client_secret": h.APP_SECRET,
+            },
+        )
+        h.assert_graph_error(unknown, 100)
