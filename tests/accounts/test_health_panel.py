@@ -109,8 +109,8 @@ def _page_text(client: TestClient, owner: Owner) -> str:
 def _login(client: TestClient, database: Database, owner: Owner) -> None:
     with database.session() as session:
         user = session.get(User, owner.user_id)
-        assert user is not None
-        login_client(client, user)
+    assert user is not None
+    login_client(client, user)  # outside the transaction: it opens its own write session
 
 
 def test_healthy_banner_only_when_there_are_connections_and_all_are_healthy(

@@ -31,7 +31,7 @@ from sqlalchemy import select
 
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
-from growth_manager.models.accounts import PendingConnection
+from growth_manager.models.accounts import Notification, PendingConnection
 from growth_manager.models.base import Base
 from growth_manager.models.business import Role
 from growth_manager.models.content import MediaAsset, MediaKind, Post
@@ -118,6 +118,10 @@ def build_world(app: FastAPI, database: Database, client: TestClient) -> World:
                 expires_at=utcnow() + timedelta(minutes=15),
             )
         )
+        notification = Notification(
+            business_id=business.id, kind="account.reauth_required", title="Reconnect X"
+        )
+        session.add(notification)
         bearer_for(session, owner)
         session.flush()
         api_token_id = session.scalars(select(Base.metadata.tables["api_token"].c.id)).one()
@@ -134,6 +138,7 @@ def build_world(app: FastAPI, database: Database, client: TestClient) -> World:
             "member_id": colleague.id,
             "token": choice_token,
             "token_id": api_token_id,
+            "notification_id": notification.id,
         }
         owner_id = owner.id
         session.expunge_all()
