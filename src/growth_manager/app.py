@@ -9,7 +9,7 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from asgi_correlation_id import CorrelationIdMiddleware
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
 
@@ -18,10 +18,10 @@ from growth_manager.auth.ratelimit import build_rate_limiter
 from growth_manager.config import Settings, get_settings
 from growth_manager.db import Database
 from growth_manager.errors import install_error_handlers
+from growth_manager.inputs import BodySizeLimitMiddleware, check_request_values
 from growth_manager.kit.crypto import configure_keys
 from growth_manager.logging import configure_logging
 from growth_manager.observability import (
-    BodySizeLimitMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
     init_sentry,
@@ -77,6 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description=API_DESCRIPTION,
         lifespan=lifespan,
         docs_url="/docs",
+        # Every route inherits the refusal of values the database cannot store (inputs.py).
+        dependencies=[Depends(check_request_values)],
         telemetry={
             "meter_provider": meter_provider(),
             "tracing": False,

@@ -13,6 +13,7 @@ import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger(__name__)
@@ -71,6 +72,32 @@ class UnsupportedMedia(AppError):
 class RateLimited(AppError):
     status_code = 429
     type = "rate_limited"
+
+
+HTTP_ERROR_TYPES = {
+    401: "not_authenticated",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path.
+
+    Starlette's 405 names only the methods of the first route whose path matched, while
+    ``GET /businesses`` and ``POST /businesses`` are two routes.
+    """
+    methods: set[str] = set()
+    path: str = request.scope["path"]
+    root_path: str = request.scope.get("root_path", "")
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
+    for route in iter_route_contexts(request.app.router.routes):
+        pattern = getattr(route, "path_regex", None)
+        if pattern is not None and pattern.match(path):
+            methods.update(route.methods or ())
+    return sorted(methods)
 
 
 def error_body(type_: str, detail: Any) -> dict[str, Any]:
@@ -153,15 +180,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        type_ = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
-            exc.status_code, "http_error"
-        )
+        type_ = getattr(exc, "type", None) or HTTP_ERROR_TYPES.get(exc.status_code, "http_error")
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
         if wants_page(request):
             return error_page(request, exc.status_code, type_, exc.detail)
         return JSONResponse(
-            error_body(type_, exc.detail),
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+            error_body(type_, exc.detail), status_code=exc.status_code, headers=headers
         )
 
     @app.exception_handler(Exception)
