@@ -303,3 +303,26 @@ def test_405_lists_every_method_of_the_path(client: TestClient, owner: Owner) ->
     )
     assert item.status_code == 405
     assert item.headers["allow"] == "DELETE, GET, PATCH"
+
+
+# Bodies that can't be parsed ----------------------------------------------------------------------
+def test_a_json_body_that_is_not_utf8_is_422_like_malformed_json(
+    client: TestClient, owner: Owner
+) -> None:
+    response = client.post(
+        "/api/v1/businesses",
+        content=b'{"name": "\xff\xfe"}',
+        headers={**owner.headers, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 422, response.text
+    assert json_of(response)["detail"] == "body: cannot be read: it is not UTF-8 text"
+
+
+def test_broken_multipart_is_422_naming_the_body(client: TestClient, owner: Owner) -> None:
+    response = client.post(
+        f"/api/v1/businesses/{owner.business_id}/media",
+        content=b"--b\r\nNone--b--\r\n",
+        headers={**owner.headers, "Content-Type": "multipart/form-data; boundary=b"},
+    )
+    assert response.status_code == 422, response.text
+    assert json_of(response)["detail"] == "body: cannot be read: Invalid multipart data."

@@ -27,6 +27,7 @@ from growth_manager.observability import (
     init_sentry,
     meter_provider,
 )
+from growth_manager.openapi import install_openapi
 from growth_manager.web.templating import STATIC_DIR
 
 # Each feature module exposes ``router``; API routers carry their own /api/v1 prefix.
@@ -90,6 +91,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.rate_limiter = build_rate_limiter(settings)
     install_error_handlers(app)
+    install_openapi(app)
 
     # The last middleware added is the outermost. CorrelationIdMiddleware must wrap the
     # middleware that binds the id to the log context, or the id is not set yet (stack.md E10).

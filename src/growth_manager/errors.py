@@ -7,7 +7,8 @@ render them, so the API and the pages say the same thing.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar, TypeVar
 
 import structlog
 from fastapi import FastAPI, Request
@@ -100,6 +101,21 @@ def allowed_methods(request: Request) -> list[str]:
     return sorted(methods)
 
 
+DECLARED_ERRORS_ATTRIBUTE = "__declared_errors__"
+_Dependency = TypeVar("_Dependency", bound=Callable[..., Any])
+
+
+def declares_errors(*statuses: int) -> Callable[[_Dependency], _Dependency]:
+    """Marks a dependency with the error statuses it answers, so that every operation using it
+    documents them in the OpenAPI document (see :mod:`growth_manager.openapi`)."""
+
+    def mark(dependency: _Dependency) -> _Dependency:
+        setattr(dependency, DECLARED_ERRORS_ATTRIBUTE, frozenset(statuses))
+        return dependency
+
+    return mark
+
+
 def error_body(type_: str, detail: Any) -> dict[str, Any]:
     return {"type": type_, "detail": detail}
 
@@ -117,6 +133,24 @@ def describe_validation_errors(errors: list[Any]) -> str:
             field, message = "body", "is not valid JSON: " + str(error.get("ctx", {}).get("error"))
         parts.append(f"{field}: {message}")
     return "; ".join(parts)
+
+
+def validation_response(errors: list[Any]) -> JSONResponse:
+    return JSONResponse(
+        {
+            "type": "validation_error",
+            "detail": describe_validation_errors(errors),
+            "errors": [
+                {
+                    "field": ".".join(str(p) for p in e.get("loc", ())),
+                    "message": e.get("msg"),
+                    "code": e.get("type"),
+                }
+                for e in errors
+            ],
+        },
+        status_code=422,
+    )
 
 
 def wants_page(request: Request) -> bool:
@@ -151,22 +185,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = list(exc.errors())
-        return JSONResponse(
-            {
-                "type": "validation_error",
-                "detail": describe_validation_errors(errors),
-                "errors": [
-                    {
-                        "field": ".".join(str(p) for p in e.get("loc", ())),
-                        "message": e.get("msg"),
-                        "code": e.get("type"),
-                    }
-                    for e in errors
-                ],
-            },
-            status_code=422,
-        )
+        return validation_response(list(exc.errors()))
 
     from urllib.parse import quote
 
@@ -180,6 +199,18 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:
+            # The framework's only 400s are bodies it could not parse: a JSON body that is not
+            # UTF-8 (FastAPI's bare "error parsing the body"), broken multipart (Starlette).
+            # Malformed JSON is already a 422 naming the body; these get the same.
+            reason = (
+                "it is not UTF-8 text"
+                if isinstance(exc.__cause__, UnicodeDecodeError)
+                else str(exc.detail)
+            )
+            return validation_response(
+                [{"type": "body_invalid", "loc": ("body",), "msg": f"cannot be read: {reason}"}]
+            )
         type_ = getattr(exc, "type", None) or HTTP_ERROR_TYPES.get(exc.status_code, "http_error")
         headers = dict(getattr(exc, "headers", None) or {})
         if exc.status_code == 405:

@@ -265,13 +265,14 @@ async def check_request_values(request: Request) -> None:
             raise NotFound(f"No {field.alias.removesuffix('_id')} has id {raw}.")
 
     problems: list[dict[str, Any]] = []
-    for name, raw in request.query_params.multi_items():
-        if "\x00" in raw:
-            problems.append(
-                _error(("query", name), "string_unstorable", "contains a NUL character")
-            )
+    # Every parameter, declared or not: some routes (the OAuth callback) read them all.
+    unstorable = {name for name, value in request.query_params.multi_items() if "\x00" in value}
+    problems.extend(
+        _error(("query", name), "string_unstorable", "contains a NUL character")
+        for name in sorted(unstorable)
+    )
     for field in _fields(route, "query_params"):
-        if field.alias not in request.query_params:
+        if field.alias not in request.query_params or field.alias in unstorable:
             continue
         values = request.query_params.getlist(field.alias)
         # A scalar parameter takes the last value, a list parameter all of them.

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from growth_manager.db import get_db_session
-from growth_manager.errors import NotAuthenticated, PermissionDenied
+from growth_manager.errors import NotAuthenticated, PermissionDenied, declares_errors
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.user import ApiToken, User
 
@@ -103,6 +103,7 @@ def optional_user(
     return user
 
 
+@declares_errors(401, 403)  # 403: a cookie session without its CSRF token
 def current_user(
     user: Annotated[User | None, Depends(optional_user)],
     _csrf: Annotated[None, Depends(csrf_protect)],

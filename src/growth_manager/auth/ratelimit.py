@@ -25,7 +25,7 @@ from limits.strategies import MovingWindowRateLimiter
 
 from growth_manager.auth.dependencies import CurrentUser
 from growth_manager.config import Settings
-from growth_manager.errors import RateLimited
+from growth_manager.errors import RateLimited, declares_errors
 
 log = structlog.get_logger(__name__)
 
@@ -88,18 +88,21 @@ def rate_limiter_of(request: Request) -> RateLimiter:
     return limiter
 
 
+@declares_errors(429)
 def limit_login(request: Request) -> None:
     """Dependency: one login attempt for this client address."""
     limiter = rate_limiter_of(request)
     limiter.hit(LOGIN_SCOPE, limiter.login_limit, client_address(request))
 
 
+@declares_errors(429)
 def limit_signup(request: Request) -> None:
     """Dependency: one sign-up attempt for this client address."""
     limiter = rate_limiter_of(request)
     limiter.hit(SIGNUP_SCOPE, limiter.login_limit, client_address(request))
 
 
+@declares_errors(429)
 def limit_measure(request: Request, user: CurrentUser) -> None:
     """Dependency: one text measurement for this user (counting X's way costs CPU per
     character, so an unbounded loop of them would starve every other request)."""
