@@ -26,6 +26,7 @@ from fastapi import Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.params import File
 from fastapi.routing import APIRoute
+from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -211,20 +212,16 @@ def _character_problem(text: str) -> str | None:
     )
 
 
-def _body_problems(value: Any, location: tuple[str | int, ...]) -> list[dict[str, Any]]:
+def _string_problems(value: Any, location: tuple[str | int, ...]) -> list[dict[str, Any]]:
+    """Strings anywhere in the raw JSON that no database column can hold."""
     problems: list[dict[str, Any]] = []
-    if isinstance(value, bool):
-        return problems
-    if isinstance(value, int):
-        if not SMALLEST_INTEGER <= value <= LARGEST_INTEGER:
-            problems.append(_error(location, "int_out_of_range", _range_message()))
-    elif isinstance(value, str):
+    if isinstance(value, str):
         problem = _character_problem(value)
         if problem:
             problems.append(_error(location, "string_unstorable", problem))
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            problems.extend(_body_problems(item, (*location, index)))
+            problems.extend(_string_problems(item, (*location, index)))
     elif isinstance(value, dict):
         for key, item in value.items():
             problem = _character_problem(key)
@@ -232,7 +229,27 @@ def _body_problems(value: Any, location: tuple[str | int, ...]) -> list[dict[str
                 # The key itself can't be echoed back: it may not even encode as UTF-8.
                 problems.append(_error(location, "string_unstorable", "a key " + problem))
             else:
-                problems.extend(_body_problems(item, (*location, key)))
+                problems.extend(_string_problems(item, (*location, key)))
+    return problems
+
+
+def _integer_problems(value: Any, location: tuple[str | int, ...]) -> list[dict[str, Any]]:
+    """Integers out of range in a *validated* body: only fields that are integers count (a
+    number sent for a text field is that field's type error, which FastAPI reports)."""
+    if isinstance(value, BaseModel):
+        value = value.model_dump(by_alias=True)
+    problems: list[dict[str, Any]] = []
+    if isinstance(value, bool):
+        return problems
+    if isinstance(value, int):
+        if not SMALLEST_INTEGER <= value <= LARGEST_INTEGER:
+            problems.append(_error(location, "int_out_of_range", _range_message()))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            problems.extend(_integer_problems(item, (*location, index)))
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            problems.extend(_integer_problems(item, (*location, str(getattr(key, "value", key)))))
     return problems
 
 
@@ -290,6 +307,10 @@ async def check_request_values(request: Request) -> None:
             body = await request.json()
         except ValueError:
             body = None  # not JSON: FastAPI's own validation reports it
-        problems.extend(_body_problems(body, ("body",)))
+        problems.extend(_string_problems(body, ("body",)))
+        if not problems and body is not None and route.body_field is not None:
+            value, errors = route.body_field.validate(body, loc=("body",))
+            if not errors:
+                problems.extend(_integer_problems(value, ("body",)))
     if problems:
         raise RequestValidationError(problems)
