@@ -15,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger(__name__)
@@ -220,6 +221,26 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body(type_, exc.detail), status_code=exc.status_code, headers=headers
         )
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(UnicodeEncodeError)
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: Exception) -> Response:
+        # The safety net under inputs.check_request_values, for values that reach the database
+        # another way (a page converting a form field itself): SQLite's driver overflows past
+        # 64 bits, PostgreSQL refuses integers past its column type and NUL characters. The
+        # request's transaction has already been rolled back by the session dependency.
+        log.warning(
+            "http.request.unstorable_value", path=request.url.path, error=type(exc).__name__
+        )
+        detail = (
+            "A value in the request cannot be stored: numbers must be between "
+            f"{-(2**31)} and {2**31 - 1}, and text may not contain NUL characters or lone "
+            "surrogates."
+        )
+        if wants_page(request):
+            return error_page(request, 422, "invalid", detail)
+        return JSONResponse(error_body("invalid", detail), status_code=422)
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:

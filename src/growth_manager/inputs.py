@@ -253,6 +253,13 @@ def _integer_problems(value: Any, location: tuple[str | int, ...]) -> list[dict[
     return problems
 
 
+def _is_form(request: Request) -> bool:
+    content_type = request.headers.get("content-type", "")
+    return request.method not in ("GET", "HEAD", "OPTIONS") and content_type.startswith(
+        ("application/x-www-form-urlencoded", "multipart/form-data")
+    )
+
+
 def _is_json(request: Request) -> bool:
     # The same rule FastAPI applies when it decides to parse a body as JSON.
     content_type = request.headers.get("content-type")
@@ -312,5 +319,10 @@ async def check_request_values(request: Request) -> None:
             value, errors = route.body_field.validate(body, loc=("body",))
             if not errors:
                 problems.extend(_integer_problems(value, ("body",)))
+    if _is_form(request):
+        form = await request.form()  # Starlette caches it for the route's own parameters
+        for name, value in form.multi_items():
+            if isinstance(value, str):
+                problems.extend(_string_problems(value, ("body", name)))
     if problems:
         raise RequestValidationError(problems)
