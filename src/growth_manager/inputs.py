@@ -81,18 +81,12 @@ class BodySizeLimitMiddleware:
         self.app = app
         self.max_json_bytes = max_json_bytes
         self.max_upload_bytes = max_upload_bytes
-        self._route_limits: dict[int, int] = {}
 
     def limit_for(self, scope: Scope) -> int:
         route = scope.get("route")
-        if not isinstance(route, APIRoute):
-            return self.max_json_bytes
-        key = id(route)
-        if key not in self._route_limits:
-            self._route_limits[key] = (
-                self.max_upload_bytes if accepts_upload(route) else self.max_json_bytes
-            )
-        return self._route_limits[key]
+        if isinstance(route, APIRoute) and accepts_upload(route):
+            return self.max_upload_bytes
+        return self.max_json_bytes
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -165,21 +159,19 @@ async def _too_large(send: Send, limit: int, detail: str | None = None) -> None:
 
 
 # Values the database cannot bind ---------------------------------------------------------------
-_route_fields: dict[tuple[int, str], list[Any]] = {}
-
-
 def _fields(route: APIRoute, kind: str) -> list[Any]:
-    """The route's parameters of one kind, its dependencies' included (cached per route)."""
-    key = (id(route), kind)
-    if key not in _route_fields:
+    """The route's parameters of one kind, its dependencies' included (cached on the route:
+    routes are not hashable, and an id() could be reused by another app's route)."""
+    cache: dict[str, list[Any]] = vars(route).setdefault("_growth_manager_fields", {})
+    if kind not in cache:
         found: list[Any] = []
         pending = [route.dependant]
         while pending:
             dependant = pending.pop()
             found.extend(getattr(dependant, kind))
             pending.extend(dependant.dependencies)
-        _route_fields[key] = found
-    return _route_fields[key]
+        cache[kind] = found
+    return cache[kind]
 
 
 def _integer_out_of_range(value: Any) -> bool:
