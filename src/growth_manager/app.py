@@ -21,15 +21,16 @@ from growth_manager.auth.ratelimit import build_rate_limiter
 from growth_manager.config import Settings, get_settings
 from growth_manager.db import Database
 from growth_manager.errors import install_error_handlers
+from growth_manager.inputs import BodySizeLimitMiddleware, check_request_values
 from growth_manager.kit.crypto import configure_keys
 from growth_manager.logging import configure_logging
 from growth_manager.observability import (
-    BodySizeLimitMiddleware,
     RequestContextMiddleware,
     SecurityHeadersMiddleware,
     init_sentry,
     meter_provider,
 )
+from growth_manager.openapi import install_openapi
 from growth_manager.web.templating import STATIC_DIR
 
 # Each feature module exposes ``router``; API routers carry their own /api/v1 prefix.
@@ -89,8 +90,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # /docs and /redoc come from growth_manager.web.docs: vendored files, no CDN.
         docs_url=None,
         redoc_url=None,
-        # CSRF for every state-changing dashboard route, present and future (auth/dependencies).
-        dependencies=[Depends(page_csrf_protect)],
+        dependencies=[
+            # Every route inherits the refusal of values the database cannot store (inputs.py).
+            Depends(check_request_values),
+            # CSRF for every state-changing dashboard route, present and future.
+            Depends(page_csrf_protect),
+        ],
         telemetry={
             "meter_provider": meter_provider(),
             "tracing": False,
@@ -102,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.database = database
     app.state.rate_limiter = build_rate_limiter(settings)
     install_error_handlers(app)
+    install_openapi(app)
 
     # The last middleware added is the outermost. CorrelationIdMiddleware must wrap the
     # middleware that binds the id to the log context, or the id is not set yet (stack.md E10).

@@ -88,6 +88,16 @@ class Settings(BaseSettings):
     api_token_days: int = Field(default=30, description="Lifetime of API bearer tokens.")
     max_upload_mb_image: int = Field(default=8, description="Largest accepted image upload.")
     max_upload_mb_video: int = Field(default=200, description="Largest accepted video upload.")
+    max_image_megapixels: float = Field(
+        default=36.0,
+        description="Largest accepted image in megapixels (width × height / 1,000,000), checked "
+        "from the file header before any pixel is decoded. LinkedIn's limit is about 36.",
+    )
+    measure_rate_limit: str = Field(
+        default="300/minute",
+        description="Limit on text measurement requests per user. The editor's live counter "
+        "measures after each pause of 180 ms, about 200 times a minute for a steady typist.",
+    )
     max_request_body_kb: int = Field(
         default=1024, description="Largest JSON body accepted by the API (uploads excepted)."
     )

@@ -7,13 +7,15 @@ render them, so the API and the pages say the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, ClassVar
+from collections.abc import Callable, Mapping
+from typing import Any, ClassVar, TypeVar
 
 import structlog
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
+from fastapi.routing import iter_route_contexts
+from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 log = structlog.get_logger(__name__)
@@ -72,6 +74,47 @@ class UnsupportedMedia(AppError):
 class RateLimited(AppError):
     status_code = 429
     type = "rate_limited"
+
+
+HTTP_ERROR_TYPES = {
+    401: "not_authenticated",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "payload_too_large",
+}
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route serves at this path.
+
+    Starlette's 405 names only the methods of the first route whose path matched, while
+    ``GET /businesses`` and ``POST /businesses`` are two routes.
+    """
+    methods: set[str] = set()
+    path: str = request.scope["path"]
+    root_path: str = request.scope.get("root_path", "")
+    if root_path and path.startswith(root_path):
+        path = path[len(root_path) :]
+    for route in iter_route_contexts(request.app.router.routes):
+        pattern = getattr(route, "path_regex", None)
+        if pattern is not None and pattern.match(path):
+            methods.update(route.methods or ())
+    return sorted(methods)
+
+
+DECLARED_ERRORS_ATTRIBUTE = "__declared_errors__"
+_Dependency = TypeVar("_Dependency", bound=Callable[..., Any])
+
+
+def declares_errors(*statuses: int) -> Callable[[_Dependency], _Dependency]:
+    """Marks a dependency with the error statuses it answers, so that every operation using it
+    documents them in the OpenAPI document (see :mod:`growth_manager.openapi`)."""
+
+    def mark(dependency: _Dependency) -> _Dependency:
+        setattr(dependency, DECLARED_ERRORS_ATTRIBUTE, frozenset(statuses))
+        return dependency
+
+    return mark
 
 
 def error_body(type_: str, detail: Any) -> dict[str, Any]:
@@ -179,6 +222,24 @@ def describe_validation_errors(errors: list[Any], labels: Mapping[str, str] | No
     return "; ".join(parts)
 
 
+def validation_response(errors: list[Any]) -> JSONResponse:
+    return JSONResponse(
+        {
+            "type": "validation_error",
+            "detail": describe_validation_errors(errors),
+            "errors": [
+                {
+                    "field": ".".join(str(p) for p in e.get("loc", ())),
+                    "message": plain_validation_message(e),
+                    "code": e.get("type"),
+                }
+                for e in errors
+            ],
+        },
+        status_code=422,
+    )
+
+
 # -------------------------------------------------------------------------------------------------
 
 
@@ -214,22 +275,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = list(exc.errors())
-        return JSONResponse(
-            {
-                "type": "validation_error",
-                "detail": describe_validation_errors(errors),
-                "errors": [
-                    {
-                        "field": ".".join(str(p) for p in e.get("loc", ())),
-                        "message": plain_validation_message(e),
-                        "code": e.get("type"),
-                    }
-                    for e in errors
-                ],
-            },
-            status_code=422,
-        )
+        return validation_response(list(exc.errors()))
 
     from urllib.parse import quote
 
@@ -243,16 +289,47 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
-        type_ = {404: "not_found", 405: "method_not_allowed", 401: "not_authenticated"}.get(
-            exc.status_code, "http_error"
-        )
+        if exc.status_code == 400:
+            # The framework's only 400s are bodies it could not parse: a JSON body that is not
+            # UTF-8 (FastAPI's bare "error parsing the body"), broken multipart (Starlette).
+            # Malformed JSON is already a 422 naming the body; these get the same.
+            reason = (
+                "it is not UTF-8 text"
+                if isinstance(exc.__cause__, UnicodeDecodeError)
+                else str(exc.detail)
+            )
+            return validation_response(
+                [{"type": "body_invalid", "loc": ("body",), "msg": f"cannot be read: {reason}"}]
+            )
+        type_ = getattr(exc, "type", None) or HTTP_ERROR_TYPES.get(exc.status_code, "http_error")
+        headers = dict(getattr(exc, "headers", None) or {})
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(allowed_methods(request))
         if wants_page(request):
             return error_page(request, exc.status_code, type_, exc.detail)
         return JSONResponse(
-            error_body(type_, exc.detail),
-            status_code=exc.status_code,
-            headers=getattr(exc, "headers", None),
+            error_body(type_, exc.detail), status_code=exc.status_code, headers=headers
         )
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(UnicodeEncodeError)
+    @app.exception_handler(DataError)
+    async def _unstorable(request: Request, exc: Exception) -> Response:
+        # The safety net under inputs.check_request_values, for values that reach the database
+        # another way (a page converting a form field itself): SQLite's driver overflows past
+        # 64 bits, PostgreSQL refuses integers past its column type and NUL characters. The
+        # request's transaction has already been rolled back by the session dependency.
+        log.warning(
+            "http.request.unstorable_value", path=request.url.path, error=type(exc).__name__
+        )
+        detail = (
+            "A value in the request cannot be stored: numbers must be between "
+            f"{-(2**31)} and {2**31 - 1}, and text may not contain NUL characters or lone "
+            "surrogates."
+        )
+        if wants_page(request):
+            return error_page(request, 422, "invalid", detail)
+        return JSONResponse(error_body("invalid", detail), status_code=422)
 
     @app.exception_handler(Exception)
     async def _unhandled(request: Request, exc: Exception) -> JSONResponse:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.models.content import Post, PostVariant
 from tests.conftest import json_of
@@ -244,3 +245,47 @@ def test_rules_endpoint(client: TestClient, world: World) -> None:
     assert by_platform["x"]["media"]["max_images"] == 4
     assert by_platform["instagram"]["max_hashtags"] == 30
     assert by_platform["instagram"]["media"]["max_items"] == 10
+
+
+def test_measure_refuses_texts_over_its_limit_naming_it(client: TestClient, world: World) -> None:
+    at_limit = client.post(
+        "/api/v1/text/measure", json={"text": "a" * 10_000}, headers=world.viewer.headers
+    )
+    assert at_limit.status_code == 200, at_limit.text
+    for body, field in (
+        ({"text": "a" * 10_001}, "text"),
+        ({"text": "a", "variants": {"facebook": "b" * 10_001}}, "variants.facebook"),
+    ):
+        response = client.post("/api/v1/text/measure", json=body, headers=world.viewer.headers)
+        assert response.status_code == 422, response.text
+        assert response.json()["detail"] == (
+            f"{field}: String should have at most 10000 characters"
+        )
+
+
+def test_measure_is_rate_limited_per_user(
+    content_settings: Settings, database: Database, world: World
+) -> None:
+    from growth_manager.app import create_app
+
+    app = create_app(content_settings.model_copy(update={"measure_rate_limit": "3/minute"}))
+    app.state.database.dispose()
+    app.state.database = database
+    with TestClient(app, base_url="http://testserver") as limited:
+        statuses = [
+            limited.post(
+                "/api/v1/text/measure", json={"text": "hi"}, headers=world.viewer.headers
+            ).status_code
+            for _ in range(4)
+        ]
+        assert statuses == [200, 200, 200, 429]
+        refused = limited.post(
+            "/api/v1/text/measure", json={"text": "hi"}, headers=world.viewer.headers
+        )
+        assert refused.json()["type"] == "rate_limited"
+        assert int(refused.headers["Retry-After"]) > 0
+        # Another user, from the same address, has a count of their own.
+        other = limited.post(
+            "/api/v1/text/measure", json={"text": "hi"}, headers=world.editor.headers
+        )
+        assert other.status_code == 200

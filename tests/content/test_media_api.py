@@ -5,11 +5,13 @@ attachment to drafts."""
 from __future__ import annotations
 
 import hashlib
+import io
 from pathlib import Path
 
 import httpx2 as httpx
 import pytest
 from fastapi.testclient import TestClient
+from PIL import Image
 from sqlalchemy import func, select
 
 from growth_manager.config import Settings
@@ -306,3 +308,35 @@ def test_a_refused_business_deletion_keeps_the_files(
     refused = client.delete(f"/api/v1/businesses/{world.bid}", headers=world.editor.headers)
     assert refused.status_code == 403
     assert files_under(folder)
+
+
+def _png(width: int, height: int) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("1", (width, height)).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_image_over_the_pixel_limit_is_refused_before_decoding(
+    client: TestClient, world: World, database: Database, content_settings: Settings
+) -> None:
+    # 9,400 × 9,400 one-bit pixels compress to a few KB but would decode to hundreds of MB.
+    # Truncated after its header: had the server decoded it, it would answer 415 (undecodable);
+    # the 422 shows the size was judged from the header alone.
+    whole = _png(9400, 9400)
+    assert len(whole) < 1024 * 1024
+    truncated = whole[:200]
+    for content in (whole, truncated):
+        response = upload(client, world, content, "poster.png")
+        assert response.status_code == 422, response.text
+        detail = json_of(response)["detail"]
+        assert detail == (
+            "file: poster.png is 9400 × 9400 pixels (88.4 megapixels); images may have at most "
+            "36 megapixels. Scale it down and upload it again."
+        )
+    assert_nothing_left(database, content_settings)
+
+
+def test_image_at_the_pixel_limit_is_accepted(client: TestClient, world: World) -> None:
+    response = upload(client, world, _png(6000, 6000), "wide.png")
+    assert response.status_code == 201, response.text
+    assert (json_of(response)["width"], json_of(response)["height"]) == (6000, 6000)

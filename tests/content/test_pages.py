@@ -7,9 +7,11 @@ import html
 import json
 import re
 from collections.abc import Callable
+from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from growth_manager.db import Database
 from growth_manager.models.content import Post
@@ -282,3 +284,31 @@ def test_measure_from_the_browser_needs_the_csrf_header(signed_in: SignedIn, wor
         "problems": [],
         "uses_base_text": True,
     }
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [
+        {"strategy_id": str(2**63)},
+        {"strategy_id": "99999999999"},
+        {"media_ids": ["99999999999"]},
+        {"title": "nul \x00 inside"},
+    ],
+)
+def test_form_values_the_database_cannot_store_are_a_clear_error_not_a_500(
+    signed_in: SignedIn, world: World, database: Database, fields: dict[str, Any]
+) -> None:
+    client = signed_in(world.editor.user)
+    before = _draft_rows(database)
+    response = client.post(
+        f"/businesses/{world.bid}/drafts/new",
+        data=form(**{"title": "T", "base_text": "B", **fields}),
+        headers={"Accept": "text/html"},
+    )
+    assert response.status_code in (404, 422), response.text[:500]
+    assert _draft_rows(database) == before
+
+
+def _draft_rows(database: Database) -> int:
+    with database.session() as session:
+        return session.scalar(select(func.count()).select_from(Post)) or 0

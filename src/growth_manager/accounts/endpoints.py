@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -108,10 +108,16 @@ def callback(
     return RedirectResponse(base, status_code=303)
 
 
+CHOICE_EXPIRED: dict[int | str, dict[str, Any]] = {
+    400: {"description": "The choice expired (15 minutes) or was already made; connect again."}
+}
+
+
 @router.get(
     "/businesses/{business_id}/connections/pending/{token}",
     summary="Identities of a finished login, to choose from",
     response_model=PendingOut,
+    responses=CHOICE_EXPIRED,
 )
 def pending(business_id: int, token: str, session: DbSession, user: CurrentUser) -> PendingOut:
     choice = connections.pending(session, user, business_id, token)
@@ -145,6 +151,7 @@ def pending(business_id: int, token: str, session: DbSession, user: CurrentUser)
     summary="Connect the chosen identities",
     response_model=list[AccountOut],
     status_code=201,
+    responses=CHOICE_EXPIRED,
 )
 def choose(
     business_id: int, token: str, body: ChooseIn, session: DbSession, user: CurrentUser

@@ -47,7 +47,7 @@ from growth_manager.auth.sessions import (
 )
 from growth_manager.config import Settings
 from growth_manager.db import Database, DbSession, is_read_only
-from growth_manager.errors import NotAuthenticated, PermissionDenied
+from growth_manager.errors import NotAuthenticated, PermissionDenied, declares_errors
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.user import ApiToken, User
 
@@ -301,6 +301,7 @@ def optional_user(request: Request, session: DbSession) -> User | None:
     return user
 
 
+@declares_errors(401, 403)  # 403: a cookie session without its CSRF token
 async def current_user(
     user: Annotated[User | None, Depends(optional_user)],
     _csrf: Annotated[None, Depends(csrf_protect)],

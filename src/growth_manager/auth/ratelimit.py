@@ -1,4 +1,5 @@
-"""Rate limits on the credential endpoints (log in, API token, sign up), per client address.
+"""Rate limits on the credential endpoints (log in, API token, sign up), per client address,
+and on CPU-heavy endpoints (text measurement), per user.
 
 Storage follows the settings: ``memory://`` in the embedded single-process mode, Redis when
 ``redis_url`` (or ``rate_limit_storage``) is set, so several web processes share one count.
@@ -22,13 +23,15 @@ from limits import RateLimitItem, parse
 from limits.storage import Storage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from growth_manager.auth.dependencies import CurrentUser
 from growth_manager.config import Settings
-from growth_manager.errors import RateLimited
+from growth_manager.errors import RateLimited, declares_errors
 
 log = structlog.get_logger(__name__)
 
 LOGIN_SCOPE = "login"  # shared by the login page and POST /api/v1/auth/token
 SIGNUP_SCOPE = "signup"
+MEASURE_SCOPE = "measure"
 
 
 @dataclass
@@ -36,6 +39,7 @@ class RateLimiter:
     storage: Storage
     strategy: MovingWindowRateLimiter
     login_limit: RateLimitItem
+    measure_limit: RateLimitItem
     key_prefix: str = "gm"
 
     def hit(self, scope: str, limit: RateLimitItem, client: str) -> None:
@@ -69,6 +73,7 @@ def build_rate_limiter(settings: Settings, key_prefix: str = "gm") -> RateLimite
         # boundary of two windows.
         strategy=MovingWindowRateLimiter(storage),
         login_limit=parse(settings.login_rate_limit),
+        measure_limit=parse(settings.measure_rate_limit),
         key_prefix=key_prefix,
     )
 
@@ -85,17 +90,28 @@ def rate_limiter_of(request: Request) -> RateLimiter:
     return limiter
 
 
+@declares_errors(429)
 def limit_login(request: Request) -> None:
     """Dependency: one login attempt for this client address."""
     limiter = rate_limiter_of(request)
     limiter.hit(LOGIN_SCOPE, limiter.login_limit, client_address(request))
 
 
+@declares_errors(429)
 def limit_signup(request: Request) -> None:
     """Dependency: one sign-up attempt for this client address."""
     limiter = rate_limiter_of(request)
     limiter.hit(SIGNUP_SCOPE, limiter.login_limit, client_address(request))
 
 
+@declares_errors(429)
+def limit_measure(request: Request, user: CurrentUser) -> None:
+    """Dependency: one text measurement for this user (counting X's way costs CPU per
+    character, so an unbounded loop of them would starve every other request)."""
+    limiter = rate_limiter_of(request)
+    limiter.hit(MEASURE_SCOPE, limiter.measure_limit, f"user:{user.id}")
+
+
 LoginRateLimit = Annotated[None, Depends(limit_login)]
 SignupRateLimit = Annotated[None, Depends(limit_signup)]
+MeasureRateLimit = Annotated[None, Depends(limit_measure)]

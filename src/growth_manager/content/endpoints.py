@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFi
 from fastapi.responses import FileResponse
 
 from growth_manager.auth.dependencies import CurrentUser, DbSession
+from growth_manager.auth.ratelimit import MeasureRateLimit
 from growth_manager.business.access import require_business
 from growth_manager.config import Settings
 from growth_manager.content import rules
@@ -58,9 +59,14 @@ VALIDATION_DESCRIPTION = (
     summary="Measure a text for each platform",
     description="Counts the text the way each platform does and says whether it fits. The "
     "editor's live counter calls this, so the browser and the server never disagree. "
-    "`variants` replace the base text on their platform.",
+    "`variants` replace the base text on their platform. Texts longer than 10,000 characters "
+    "are a 422 (saving a draft still measures them); rate limited per user (429 with "
+    "`Retry-After`).",
+    responses={429: {"description": "Too many measurements; see `Retry-After`."}},
 )
-def measure_text(body: MeasureRequest, user: CurrentUser) -> MeasureResponse:
+def measure_text(
+    body: MeasureRequest, user: CurrentUser, _limit: MeasureRateLimit
+) -> MeasureResponse:
     platforms = rules.ordered(body.platforms) if body.platforms else list(rules.PLATFORM_ORDER)
     results = []
     for platform in platforms:
@@ -182,7 +188,9 @@ def delete_draft(business_id: int, draft_id: int, user: CurrentUser, session: Db
     summary="Upload an image or a video",
     description="Multipart field `file`. Accepted: JPEG, PNG, GIF, WebP images and MP4 video, "
     "recognised by their content (the file name and declared type are ignored) and decoded "
-    "before they are kept. 413 over the size limit of the kind, 415 for anything else. The "
+    "before they are kept; an image's pixel count is read from its header first, and an "
+    "image over the pixel limit is a 422 before it is decoded. 413 over the size limit of the "
+    "kind, 415 for anything else. The "
     "same bytes uploaded twice to one business give the existing media (200).",
     responses={
         200: {"description": "Already in this business's library", "model": MediaOut},

@@ -60,20 +60,36 @@ def sniff(head: bytes) -> Sniffed | None:
     return Sniffed(mime=guess.mime, kind=kind, extension=extension)
 
 
-def inspect_file(path: Path, sniffed: Sniffed) -> Inspected:
-    """Decodes the whole file as the sniffed format; raises :class:`NotAcceptedMedia`."""
+class TooManyPixels(Exception):
+    """An image whose header declares more pixels than allowed; nothing was decoded."""
+
+    def __init__(self, width: int, height: int, max_pixels: int) -> None:
+        super().__init__(f"{width} × {height} pixels is more than {max_pixels} pixels")
+        self.width = width
+        self.height = height
+        self.max_pixels = max_pixels
+
+
+def inspect_file(path: Path, sniffed: Sniffed, max_pixels: int) -> Inspected:
+    """Decodes the whole file as the sniffed format; raises :class:`NotAcceptedMedia`, or
+    :class:`TooManyPixels` (before decoding) for an image larger than ``max_pixels``."""
     if sniffed.kind is MediaKind.image:
-        return _inspect_image(path, sniffed)
+        return _inspect_image(path, sniffed, max_pixels)
     return _inspect_mp4(path)
 
 
-def _inspect_image(path: Path, sniffed: Sniffed) -> Inspected:
+def _inspect_image(path: Path, sniffed: Sniffed, max_pixels: int) -> Inspected:
     expected_format = ACCEPTED[sniffed.mime][2]
     try:
         with warnings.catch_warnings():
             # A decompression bomb must fail, not just warn.
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(path) as image:
+                # open() reads only the header: a small file can declare a huge canvas, and
+                # decoding it would take width × height × channels bytes of memory.
+                width, height = image.size
+                if width * height > max_pixels:
+                    raise TooManyPixels(width, height, max_pixels)
                 image.verify()  # structure and checksums
             # verify() leaves the image unusable; reopen to decode every pixel, which is what
             # catches truncated JPEGs that verify() lets through.
@@ -84,7 +100,7 @@ def _inspect_image(path: Path, sniffed: Sniffed) -> Inspected:
                     )
                 image.load()
                 width, height = image.size
-    except NotAcceptedMedia:
+    except (NotAcceptedMedia, TooManyPixels):
         raise
     except (Exception, Image.DecompressionBombWarning) as exc:
         raise NotAcceptedMedia(f"{type(exc).__name__}: {exc}") from exc

@@ -273,8 +273,23 @@ class MediaService:
         try:
             with os.fdopen(fd, "wb") as temp_file:
                 sniffed, digest, size = self._receive(settings, stream, temp_file, filename)
+            max_pixels = int(settings.max_image_megapixels * 1_000_000)
             try:
-                inspected = mediafiles.inspect_file(temp_path, sniffed)
+                inspected = mediafiles.inspect_file(temp_path, sniffed, max_pixels)
+            except mediafiles.TooManyPixels as exc:
+                log.info(
+                    "content.media.upload.rejected",
+                    business_id=business_id,
+                    reason="too_many_pixels",
+                    width=exc.width,
+                    height=exc.height,
+                )
+                raise InvalidInput(
+                    f"file: {_display(filename)} is {exc.width} × {exc.height} pixels "
+                    f"({exc.width * exc.height / 1_000_000:.1f} megapixels); images may have at "
+                    f"most {settings.max_image_megapixels:g} megapixels. Scale it down and "
+                    f"upload it again."
+                ) from exc
             except mediafiles.NotAcceptedMedia as exc:
                 log.info(
                     "content.media.upload.rejected",
