@@ -259,7 +259,7 @@ def test_measure_refuses_texts_over_its_limit_naming_it(client: TestClient, worl
         response = client.post("/api/v1/text/measure", json=body, headers=world.viewer.headers)
         assert response.status_code == 422, response.text
         assert response.json()["detail"] == (
-            f"{field}: String should have at most 10000 characters"
+            f"{field}: is too long: at most 10000 characters, please shorten it"
         )
 
 

@@ -302,7 +302,7 @@ def test_form_values_the_database_cannot_store_are_a_clear_error_not_a_500(
     before = _draft_rows(database)
     response = client.post(
         f"/businesses/{world.bid}/drafts/new",
-        data=form(**{"title": "T", "base_text": "B", **fields}),
+        data=form(client, **{"title": "T", "base_text": "B", **fields}),
         headers={"Accept": "text/html"},
     )
     assert response.status_code in (404, 422), response.text[:500]

@@ -56,8 +56,11 @@ class NotificationList(BaseModel):
 class MarkAllRead(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    # Strict: JSON true/false must not pass as business 1/0 and quietly match nothing.
     business_id: int | None = Field(
-        default=None, description="Only this business's notifications; all of yours if left out."
+        default=None,
+        strict=True,
+        description="Only this business's notifications; all of yours if left out.",
     )
 
 
