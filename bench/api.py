@@ -32,6 +32,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -324,6 +325,23 @@ def measure(
                 figures = run_wrk(url, clients, seconds, headers, script)
                 print_row(label, clients, figures, sandbox_figures[clients])
         print(f"  'database is locked' in the web log: {locked_count(log) - locks_before}")
+
+    # One signed-in client while 50 others hammer the API with a bearer token that was refused.
+    one = f"{drafts}/{draft_ids[-1]}"
+    bad = {"Authorization": "Bearer gm_revoked-or-mistyped"}
+    alone = run_wrk(one, 1, seconds, headers, "")
+    flood: list[Figures] = []
+    flooding = threading.Thread(
+        target=lambda: flood.append(run_wrk(drafts, max(clients_list), seconds + 2, bad, ""))
+    )
+    flooding.start()
+    time.sleep(1)
+    during = run_wrk(one, 1, seconds, headers, "")
+    flooding.join()
+    print("  -- one signed-in client, alone and during a flood of refused bearer tokens")
+    print_row("get, alone", 1, alone, None)
+    print_row("get, during the flood", 1, during, None)
+    print(f"  (the flood: {flood[0].per_second:.0f} refusals/s, all 401: {flood[0].non_2xx})")
 
     # The worst case for the list: one business holding 100,000 drafts. The first page is found
     # through an index either way; the exact `total` has to count them all.

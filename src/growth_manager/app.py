@@ -18,6 +18,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from growth_manager import __version__
 from growth_manager.auth.dependencies import BROWSER_COOKIE, cookie_name, page_csrf_protect
 from growth_manager.auth.ratelimit import build_rate_limiter
+from growth_manager.auth.rejected_tokens import RejectedBearerMiddleware, RejectedTokens
 from growth_manager.config import Settings, get_settings
 from growth_manager.db import Database
 from growth_manager.errors import install_error_handlers
@@ -129,6 +130,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.environment == "production",
     )
+    app.state.rejected_tokens = RejectedTokens()
+    app.add_middleware(RejectedBearerMiddleware, rejected=app.state.rejected_tokens)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
     app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")

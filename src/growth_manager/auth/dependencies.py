@@ -37,6 +37,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
+from growth_manager.auth.rejected_tokens import REJECTED_DETAIL, RejectedTokens
 from growth_manager.auth.sessions import (
     BrowserSession,
     SessionStore,
@@ -271,7 +272,10 @@ def _user_from_bearer(request: Request, session: Session, token: str) -> User:
         )
     ).first()
     if found is None:
-        raise NotAuthenticated("The bearer token is invalid, expired or revoked.")
+        rejected: RejectedTokens | None = getattr(request.app.state, "rejected_tokens", None)
+        if rejected is not None:
+            rejected.add(hash_api_token(token))
+        raise NotAuthenticated(REJECTED_DETAIL)
     user, token_id, last_used_at = found
     # Record use at most every few minutes: a write on every request would serialise every
     # API call behind the database's write lock for a value nobody needs to the second.
