@@ -7,7 +7,8 @@ render them, so the API and the pages say the same thing.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import json
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, ClassVar, TypeVar
 
 import structlog
@@ -17,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
 from sqlalchemy.exc import DataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Send
 
 log = structlog.get_logger(__name__)
 
@@ -119,6 +121,29 @@ def declares_errors(*statuses: int) -> Callable[[_Dependency], _Dependency]:
 
 def error_body(type_: str, detail: Any) -> dict[str, Any]:
     return {"type": type_, "detail": detail}
+
+
+async def send_error(
+    send: Send,
+    status: int,
+    type_: str,
+    detail: str,
+    headers: Sequence[tuple[bytes, bytes]] = (),
+) -> None:
+    """The error shape sent straight from an ASGI middleware, before any route runs."""
+    body = json.dumps(error_body(type_, detail)).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
 
 
 # --- Plain words for pydantic's validation errors ------------------------------------------------

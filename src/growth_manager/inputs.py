@@ -18,7 +18,6 @@ Two mechanisms, so that a new route inherits both without remembering them:
 from __future__ import annotations
 
 import email.message
-import json
 import re
 from typing import Any
 
@@ -30,7 +29,7 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from growth_manager.errors import NotFound
+from growth_manager.errors import NotFound, send_error
 
 # Ids and counts are INTEGER columns: signed 32-bit on PostgreSQL, which casts every bound
 # parameter to its column's type (SQLite's would take 64 bits; both answer alike this way).
@@ -137,25 +136,13 @@ def _declared_length(scope: Scope) -> int | None:
 
 
 async def _too_large(send: Send, limit: int, detail: str | None = None) -> None:
-    body = json.dumps(
-        {
-            "type": BodyTooLarge.type,
-            "detail": detail
-            or f"The request body is larger than the {describe_size(limit)} allowed here.",
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
+    await send_error(
+        send,
+        413,
+        BodyTooLarge.type,
+        detail or f"The request body is larger than the {describe_size(limit)} allowed here.",
+        [(b"connection", b"close")],
     )
-    await send({"type": "http.response.body", "body": body})
 
 
 # Values the database cannot bind ---------------------------------------------------------------

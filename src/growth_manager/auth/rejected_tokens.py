@@ -12,12 +12,13 @@ from memory after that.
 from __future__ import annotations
 
 import hashlib
-import json
 import threading
 import time
 from collections import OrderedDict
 
 from starlette.types import ASGIApp, Receive, Scope, Send
+
+from growth_manager.errors import send_error
 
 REJECTED_DETAIL = "The bearer token is invalid, expired or revoked."
 
@@ -68,23 +69,13 @@ class RejectedBearerMiddleware:
                 if name == b"authorization":
                     token_hash = bearer_hash(value)
                     if token_hash is not None and token_hash in self.rejected:
-                        await _refuse(send)
+                        await send_error(
+                            send,
+                            401,
+                            "not_authenticated",
+                            REJECTED_DETAIL,
+                            [(b"www-authenticate", b"Bearer")],
+                        )
                         return
                     break
         await self.app(scope, receive, send)
-
-
-async def _refuse(send: Send) -> None:
-    body = json.dumps({"type": "not_authenticated", "detail": REJECTED_DETAIL}).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 401,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"www-authenticate", b"Bearer"),
-            ],
-        }
-    )
-    await send({"type": "http.response.body", "body": body})
