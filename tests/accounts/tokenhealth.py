@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from growth_manager.db import Database
-from growth_manager.models.accounts import Notification, SocialAccount
+from growth_manager.models.accounts import SocialAccount
+from growth_manager.models.notifications import Notification
 from tests.accounts.conftest import Owner
 from tests.accounts.test_connect_x import finish, start
 from tests.sandbox.conftest import SandboxHandle

@@ -31,10 +31,11 @@ from sqlalchemy import select
 
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
-from growth_manager.models.accounts import Notification, PendingConnection
+from growth_manager.models.accounts import PendingConnection
 from growth_manager.models.base import Base
 from growth_manager.models.business import Role
 from growth_manager.models.content import MediaAsset, MediaKind, Post
+from growth_manager.models.notifications import Notification
 from tests.auth.conftest import PASSWORD, form_csrf, signed_in_as, signup_api
 from tests.support.factories import (
     add_member,

@@ -7,9 +7,9 @@ import re
 
 from playwright.sync_api import Page, expect
 
-from growth_manager.accounts.notifications import raise_for_account
 from growth_manager.db import Database
 from growth_manager.models.accounts import SocialAccount
+from growth_manager.notifications.notices import raise_for_account
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.flows import sign_up
 from tests.e2e.seed import seed_business

@@ -10,9 +10,10 @@ from datetime import timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from growth_manager.accounts.notifications import raise_for_account, resolve_for_account
 from growth_manager.db import Database
-from growth_manager.models.accounts import Notification, NotificationRead, SocialAccount
+from growth_manager.models.accounts import SocialAccount
+from growth_manager.models.notifications import Notification, NotificationRead
+from growth_manager.notifications.notices import raise_for_account, resolve_for_account
 from tests.business.conftest import Team
 from tests.business.test_pages import login
 from tests.conftest import json_of

@@ -15,7 +15,6 @@ from growth_manager.accounts.schemas import (
     AuthorizationUrl,
     ChooseIn,
     IdentityOut,
-    NotificationOut,
     PendingOut,
 )
 from growth_manager.accounts.service import ConnectFailure, connections, missing_scopes
@@ -25,7 +24,6 @@ from growth_manager.business.access import require_business
 from growth_manager.config import Settings
 from growth_manager.db import writes
 from growth_manager.errors import NotFound
-from growth_manager.kit.clock import utcnow
 from growth_manager.models.business import Role
 from growth_manager.models.user import User
 from growth_manager.providers.errors import ProviderError
@@ -219,35 +217,3 @@ def disconnect(
 ) -> AccountOut:
     result = connections.disconnect(session, settings_of(request), user, business_id, account_id)
     return AccountOut.of(result.account, [])
-
-
-@router.get(
-    "/businesses/{business_id}/notifications",
-    summary="Open notifications (token trouble first)",
-    response_model=list[NotificationOut],
-)
-def list_notifications(
-    business_id: int, session: DbSession, user: CurrentUser
-) -> list[NotificationOut]:
-    require_business(session, user, business_id, Role.viewer)
-    return [
-        NotificationOut.of(n) for n in repository.notifications_for_business(session, business_id)
-    ]
-
-
-@router.post(
-    "/businesses/{business_id}/notifications/{notification_id}/read",
-    summary="Mark a notification read",
-    response_model=NotificationOut,
-)
-def read_notification(
-    business_id: int, notification_id: int, session: DbSession, user: CurrentUser
-) -> NotificationOut:
-    require_business(session, user, business_id, Role.viewer)
-    for notification in repository.notifications_for_business(
-        session, business_id, include_resolved=True
-    ):
-        if notification.id == notification_id:
-            notification.read_at = notification.read_at or utcnow()
-            return NotificationOut.of(notification)
-    raise NotFound(f"Notification {notification_id} was not found in this business.")

@@ -25,6 +25,7 @@ from growth_manager.business.access import require_business
 from growth_manager.config import Settings
 from growth_manager.errors import AppError
 from growth_manager.models.business import Role
+from growth_manager.notifications import repository as notice_repository
 from growth_manager.providers.errors import ProviderError
 from growth_manager.providers.registry import descriptor
 from growth_manager.web.templating import flash, page_context, redirect, render
@@ -64,7 +65,7 @@ def connections_page(
             accounts=views,
             attention=needs_attention(accounts),
             platforms=platforms,
-            notifications=repository.notifications_for_business(session, business_id),
+            notifications=notice_repository.for_business(session, business_id),
             can_manage=access.role.allows(Role.owner),
             can_edit=access.role.allows(Role.editor),
         ),

@@ -9,7 +9,6 @@ from sqlalchemy.orm import Session
 
 from growth_manager.models.accounts import (
     AccountStatus,
-    Notification,
     RateLimitBudget,
     SocialAccount,
 )
@@ -131,36 +130,3 @@ def budget(session: Session, account_id: int, scope: str, endpoint: str) -> Rate
             RateLimitBudget.endpoint == endpoint,
         )
     )
-
-
-def open_notification(
-    session: Session, business_id: int, account_id: int | None, kind: str
-) -> Notification | None:
-    return session.scalar(
-        select(Notification).where(
-            Notification.business_id == business_id,
-            Notification.social_account_id == account_id,
-            Notification.kind == kind,
-            Notification.resolved_at.is_(None),
-        )
-    )
-
-
-def open_notifications_for_account(session: Session, account_id: int) -> list[Notification]:
-    return list(
-        session.scalars(
-            select(Notification).where(
-                Notification.social_account_id == account_id,
-                Notification.resolved_at.is_(None),
-            )
-        )
-    )
-
-
-def notifications_for_business(
-    session: Session, business_id: int, include_resolved: bool = False
-) -> list[Notification]:
-    query = select(Notification).where(Notification.business_id == business_id)
-    if not include_resolved:
-        query = query.where(Notification.resolved_at.is_(None))
-    return list(session.scalars(query.order_by(Notification.created_at.desc(), Notification.id)))

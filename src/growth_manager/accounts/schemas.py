@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from growth_manager.accounts.service import missing_analytics_scopes, missing_scopes
 from growth_manager.accounts.tokens import user_fix_deadline
-from growth_manager.models.accounts import Notification, RateLimitBudget, SocialAccount
+from growth_manager.models.accounts import RateLimitBudget, SocialAccount
 from growth_manager.providers.base import PlatformKey
 from growth_manager.providers.registry import descriptor
 
@@ -126,21 +126,3 @@ class PendingOut(BaseModel):
 class ChooseIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     identities: list[str] = Field(min_length=1, description="keys from the pending listing")
-
-
-class NotificationOut(BaseModel):
-    id: int
-    kind: str
-    severity: str
-    title: str
-    body: str
-    action_url: str | None
-    due_at: datetime | None
-    created_at: datetime
-    read_at: datetime | None
-    resolved_at: datetime | None
-    social_account_id: int | None
-
-    @classmethod
-    def of(cls, notification: Notification) -> NotificationOut:
-        return cls.model_validate(notification, from_attributes=True)

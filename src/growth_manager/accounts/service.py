@@ -23,7 +23,7 @@ import structlog
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from growth_manager.accounts import notifications, repository
+from growth_manager.accounts import repository
 from growth_manager.accounts.platforms import require_config
 from growth_manager.accounts.state_store import (
     STATE_LIFETIME,
@@ -37,6 +37,7 @@ from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, PendingConnection, SocialAccount
 from growth_manager.models.business import Role
 from growth_manager.models.user import User
+from growth_manager.notifications import notices
 from growth_manager.providers.base import (
     PLATFORMS,
     AccountProfile,
@@ -536,7 +537,7 @@ class Connections:
         account.refresh_failures = 0
         account.next_refresh_attempt_at = None
         session.flush()
-        notifications.resolve_for_account(session, account)
+        notices.resolve_for_account(session, account)
         log.info(
             "accounts.connect.succeeded",
             account_id=account.id,
@@ -601,7 +602,7 @@ class Connections:
         account.refresh_expires_at = None
         account.status = AccountStatus.disconnected
         account.status_reason = "Disconnected by a user"
-        notifications.resolve_for_account(session, account)
+        notices.resolve_for_account(session, account)
         session.flush()
         log.info("accounts.disconnect.succeeded", account_id=account.id, revoked=revoked)
         return Disconnected(account=account, revoked_at_platform=revoked)

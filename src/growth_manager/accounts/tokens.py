@@ -19,12 +19,13 @@ from typing import TypeVar
 import structlog
 from sqlalchemy.orm import Session
 
-from growth_manager.accounts import notifications, repository
+from growth_manager.accounts import repository
 from growth_manager.accounts.platforms import require_config
 from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, RateLimitBudget, SocialAccount
+from growth_manager.notifications import notices
 from growth_manager.providers.base import PlatformKey, SocialProvider, TokenSet
 from growth_manager.providers.errors import (
     OutcomeUnknown,
@@ -96,7 +97,7 @@ def mark_reauth_required(session: Session, account: SocialAccount, reason: str) 
     account.status = AccountStatus.reauth_required
     account.status_reason = reason
     account.next_refresh_attempt_at = None
-    notifications.raise_for_account(
+    notices.raise_for_account(
         session,
         account,
         "reauth_required",
@@ -198,7 +199,7 @@ class TokenKeeper:
                 if account.status != AccountStatus.active:
                     account.status = AccountStatus.active
                     account.status_reason = None
-                notifications.resolve_for_account(session, account, "refresh_failing")
+                notices.resolve_for_account(session, account, "refresh_failing")
             log.info("accounts.token.refreshed", account_id=account_id)
             return RefreshOutcome(account_id, "refreshed")
         finally:
@@ -228,7 +229,7 @@ class TokenKeeper:
             account.status_reason = f"Token refresh failing: {reason}"
             expired = account.expires_at is not None and account.expires_at <= utcnow()
             if expired or account.refresh_failures >= 3:
-                notifications.raise_for_account(
+                notices.raise_for_account(
                     session,
                     account,
                     "refresh_failing",
@@ -311,7 +312,7 @@ class TokenKeeper:
             if account.status == AccountStatus.reauth_required:
                 account.status = AccountStatus.active
                 account.status_reason = None
-                notifications.resolve_for_account(session, account)
+                notices.resolve_for_account(session, account)
         return account
 
     def warn_expiring(self, now: datetime | None = None) -> int:
@@ -325,7 +326,7 @@ class TokenKeeper:
                 if deadline is None:
                     continue
                 if deadline <= now + WARN_BEFORE:
-                    notifications.raise_for_account(
+                    notices.raise_for_account(
                         session,
                         account,
                         "expires_soon",

@@ -1,4 +1,4 @@
-"""Connected social accounts, OAuth states, rate-limit budgets and notifications."""
+"""Connected social accounts, OAuth states and rate-limit budgets."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Enum, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from growth_manager.kit.crypto import EncryptedText
@@ -119,40 +119,3 @@ class RateLimitBudget(Base):
     reset_at: Mapped[datetime | None] = mapped_column(default=None)
     observed_at: Mapped[datetime]
     extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-
-
-class Notification(TimestampMixin, Base):
-    """Something a business's people should see in the dashboard (token trouble first)."""
-
-    __tablename__ = "notification"
-    __table_args__ = (Index("ix_notification_business_open", "business_id", "resolved_at"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    business_id: Mapped[int] = mapped_column(ForeignKey("business.id", ondelete="CASCADE"))
-    social_account_id: Mapped[int | None] = mapped_column(
-        ForeignKey("social_account.id", ondelete="CASCADE"), default=None
-    )
-    # Deduplicates: one open notification per (account, kind).
-    kind: Mapped[str] = mapped_column(String(50))
-    severity: Mapped[str] = mapped_column(String(20), default="warning")
-    title: Mapped[str] = mapped_column(String(300))
-    body: Mapped[str] = mapped_column(Text, default="")
-    action_url: Mapped[str | None] = mapped_column(Text, default=None)
-    due_at: Mapped[datetime | None] = mapped_column(default=None)
-    read_at: Mapped[datetime | None] = mapped_column(default=None)
-    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
-
-
-class NotificationRead(Base):
-    """That one user has read one notification: a business's notifications are shared by its
-    members, but each of them reads them on their own."""
-
-    __tablename__ = "notification_read"
-
-    notification_id: Mapped[int] = mapped_column(
-        ForeignKey("notification.id", ondelete="CASCADE"), primary_key=True
-    )
-    user_id: Mapped[int] = mapped_column(
-        ForeignKey("user_account.id", ondelete="CASCADE"), primary_key=True, index=True
-    )
-    read_at: Mapped[datetime]

@@ -7,6 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from growth_manager.auth.dependencies import CurrentUser, DbSession
+from growth_manager.business.access import require_business
+from growth_manager.errors import NotFound
+from growth_manager.models.business import Role
 from growth_manager.notifications.schemas import (
     MarkAllRead,
     MarkedRead,
@@ -15,10 +18,10 @@ from growth_manager.notifications.schemas import (
 )
 from growth_manager.notifications.service import MAX_LISTED, notifications
 
-router = APIRouter(prefix="/api/v1/notifications", tags=["notifications"])
+router = APIRouter(prefix="/api/v1", tags=["notifications"])
 
 
-@router.get("", response_model=NotificationList)
+@router.get("/notifications", response_model=NotificationList)
 def list_notifications(
     user: CurrentUser,
     session: DbSession,
@@ -32,7 +35,7 @@ def list_notifications(
     )
 
 
-@router.post("/read-all", response_model=MarkedRead)
+@router.post("/notifications/read-all", response_model=MarkedRead)
 def mark_all_read(
     user: CurrentUser, session: DbSession, body: MarkAllRead | None = None
 ) -> MarkedRead:
@@ -41,7 +44,39 @@ def mark_all_read(
     return MarkedRead(marked=marked, unread_count=notifications.unread_count(session, user))
 
 
-@router.post("/{notification_id}/read", response_model=NotificationOut)
+@router.post("/notifications/{notification_id}/read", response_model=NotificationOut)
 def mark_read(notification_id: int, user: CurrentUser, session: DbSession) -> NotificationOut:
     """Mark one notification read, for you only; the other members keep their own state."""
     return notifications.mark_read(session, user, notification_id)
+
+
+@router.get(
+    "/businesses/{business_id}/notifications",
+    response_model=list[NotificationOut],
+    summary="A business's open notifications",
+)
+def business_notifications(
+    business_id: int, user: CurrentUser, session: DbSession
+) -> list[NotificationOut]:
+    """The business's notices that are still open (token trouble, failures…), newest first, with
+    whether you have read each."""
+    require_business(session, user, business_id, Role.viewer)
+    return notifications.list(
+        session, user, business_id=business_id, open_only=True, limit=MAX_LISTED
+    ).items
+
+
+@router.post(
+    "/businesses/{business_id}/notifications/{notification_id}/read",
+    response_model=NotificationOut,
+    summary="Mark one of a business's notifications read",
+)
+def mark_business_notification_read(
+    business_id: int, notification_id: int, user: CurrentUser, session: DbSession
+) -> NotificationOut:
+    """For you only; the other members keep their own state."""
+    require_business(session, user, business_id, Role.viewer)
+    read = notifications.mark_read(session, user, notification_id)
+    if read.business_id != business_id:
+        raise NotFound(f"Notification {notification_id} was not found in this business.")
+    return read

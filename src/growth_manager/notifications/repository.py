@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Select, and_, func, select
 from sqlalchemy.orm import Session
 
-from growth_manager.models.accounts import Notification, NotificationRead
 from growth_manager.models.business import Business, BusinessMember
+from growth_manager.models.notifications import Notification, NotificationRead
 
 
 def _visible(user_id: int) -> Select[Notification, datetime, str]:
@@ -39,12 +39,15 @@ def list_for_user(
     *,
     business_id: int | None = None,
     unread_only: bool = False,
+    open_only: bool = False,
     limit: int = 50,
 ) -> list[tuple[Notification, datetime | None, str]]:
     """Newest first, each with when this user read it (None: unread) and its business's name."""
     query = _visible(user_id)
     if business_id is not None:
         query = query.where(Notification.business_id == business_id)
+    if open_only:
+        query = query.where(Notification.resolved_at.is_(None))
     if unread_only:
         query = query.where(NotificationRead.read_at.is_(None))
     query = query.order_by(Notification.created_at.desc(), Notification.id.desc()).limit(limit)
@@ -82,3 +85,45 @@ def add_reads(session: Session, user_id: int, notification_ids: list[int], now: 
         for nid in notification_ids
     )
     session.flush()
+
+
+def open_notice(
+    session: Session,
+    business_id: int,
+    kind: str,
+    *,
+    account_id: int | None = None,
+    post_id: int | None = None,
+) -> Notification | None:
+    """The open notice of ``kind`` about this subject, if there is one."""
+    return session.scalar(
+        select(Notification).where(
+            Notification.business_id == business_id,
+            Notification.kind == kind,
+            Notification.social_account_id.is_(None)
+            if account_id is None
+            else Notification.social_account_id == account_id,
+            Notification.post_id.is_(None) if post_id is None else Notification.post_id == post_id,
+            Notification.resolved_at.is_(None),
+        )
+    )
+
+
+def open_notices_about(
+    session: Session, *, account_id: int | None = None, post_id: int | None = None
+) -> list[Notification]:
+    query = select(Notification).where(Notification.resolved_at.is_(None))
+    if account_id is not None:
+        query = query.where(Notification.social_account_id == account_id)
+    if post_id is not None:
+        query = query.where(Notification.post_id == post_id)
+    return list(session.scalars(query))
+
+
+def for_business(
+    session: Session, business_id: int, include_resolved: bool = False
+) -> list[Notification]:
+    query = select(Notification).where(Notification.business_id == business_id)
+    if not include_resolved:
+        query = query.where(Notification.resolved_at.is_(None))
+    return list(session.scalars(query.order_by(Notification.created_at.desc(), Notification.id)))

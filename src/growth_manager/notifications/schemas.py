@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from growth_manager.models.accounts import Notification
+from growth_manager.models.notifications import NoticeCategory, Notification
 
 
 def _local_path(url: str | None) -> str | None:
@@ -18,10 +18,15 @@ class NotificationOut(BaseModel):
     id: int
     business_id: int
     business_name: str
+    category: NoticeCategory = Field(
+        description="account, publishing, sync, alert or report: what part of the product speaks."
+    )
     kind: str = Field(description="What happened, e.g. `reauth_required`.")
     severity: str = Field(description="info, warning or danger")
     title: str
     body: str
+    social_account_id: int | None = Field(description="The account it is about, if one.")
+    post_id: int | None = Field(description="The post it is about, if one.")
     subject_url: str | None = Field(description="Dashboard page of what it is about.")
     created_at: datetime
     due_at: datetime | None = Field(description="When it must be dealt with, if it has a date.")
@@ -36,7 +41,10 @@ class NotificationOut(BaseModel):
             id=notification.id,
             business_id=notification.business_id,
             business_name=business_name,
+            category=notification.category,
             kind=notification.kind,
+            social_account_id=notification.social_account_id,
+            post_id=notification.post_id,
             severity=notification.severity,
             title=notification.title,
             body=notification.body,

@@ -21,6 +21,7 @@ class NotificationService:
         *,
         business_id: int | None = None,
         unread_only: bool = False,
+        open_only: bool = False,
         limit: int = 50,
     ) -> NotificationList:
         rows = repository.list_for_user(
@@ -28,6 +29,7 @@ class NotificationService:
             user.id,
             business_id=business_id,
             unread_only=unread_only,
+            open_only=open_only,
             limit=min(limit, MAX_LISTED),
         )
         return NotificationList(
