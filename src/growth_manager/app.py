@@ -21,7 +21,6 @@ from growth_manager.auth.ratelimit import build_rate_limiter
 from growth_manager.auth.rejected_tokens import RejectedBearerMiddleware, RejectedTokens
 from growth_manager.config import Settings, get_settings
 from growth_manager.db import Database
-from growth_manager.errors import install_error_handlers
 from growth_manager.inputs import BodySizeLimitMiddleware, check_request_values
 from growth_manager.kit.crypto import configure_keys
 from growth_manager.logging import configure_logging
@@ -32,6 +31,7 @@ from growth_manager.observability import (
     meter_provider,
 )
 from growth_manager.openapi import install_openapi
+from growth_manager.web.error_pages import install_error_handlers
 from growth_manager.web.templating import STATIC_DIR
 
 # Each feature module exposes ``router``; API routers carry their own /api/v1 prefix.

@@ -48,7 +48,7 @@ from growth_manager.auth.sessions import (
 )
 from growth_manager.config import Settings
 from growth_manager.db import Database, DbSession, is_read_only
-from growth_manager.errors import NotAuthenticated, PermissionDenied, declares_errors
+from growth_manager.errors import LoginRequired, NotAuthenticated, PermissionDenied, declares_errors
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.user import ApiToken, User
 
@@ -316,14 +316,6 @@ async def current_user(
 
 
 CurrentUser = Annotated[User, Depends(current_user)]
-
-
-class LoginRequired(Exception):
-    """Raised by page dependencies; the app answers with a redirect to the login page."""
-
-    def __init__(self, next_url: str) -> None:
-        super().__init__(next_url)
-        self.next_url = next_url
 
 
 async def page_user(request: Request, user: Annotated[User | None, Depends(optional_user)]) -> User:
