@@ -21,7 +21,8 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from platform_sandbox.meta import common, errors, insights, nodes, oauth
+from platform_sandbox.meta import common, errors, insights, metrics, nodes, oauth
+from platform_sandbox.meta.call import Call, Node
 from platform_sandbox.meta.common import Caller, FieldSpec, Target
 from platform_sandbox.meta.errors import GraphError
 from platform_sandbox.meta.models import (
@@ -34,7 +35,6 @@ from platform_sandbox.meta.models import (
     MetaPhoto,
     MetaPost,
 )
-from platform_sandbox.meta.nodes import Call, Node
 from platform_sandbox.platform import SandboxContext, context
 
 router = APIRouter()
@@ -443,7 +443,7 @@ def list_posts(call: Call, node: Node) -> Any:
     rows = call.session.scalars(
         select(MetaPost).where(MetaPost.page_id == page.id).order_by(MetaPost.publish_at.desc())
     )
-    live = [p for p in rows if nodes.post_is_live(p, now)]
+    live = [p for p in rows if metrics.post_is_live(p, now)]
     specs = common.parse_fields(call.param("fields"))
     paged = common.paginate(live, call.params, call.link)
     out: dict[str, Any] = {
