@@ -104,6 +104,28 @@ def resolve(call: Call, object_id: str, method: str = "GET") -> Node:
     return node
 
 
+PAGE_READ_MESSAGE = (
+    "This endpoint requires the 'pages_read_engagement' permission or the 'Page Public Content "
+    "Access' feature. Refer to https://developers.facebook.com/docs/apps/review/login-permissions"
+    "#manage-pages and https://developers.facebook.com/docs/apps/review/feature#reference-"
+    "PAGES_ACCESS for details."
+)
+
+
+def check_read(call: Call, node: Node) -> None:
+    """Reading posts, photos and comments needs a Page read permission; Instagram objects
+    need ``instagram_basic``."""
+    caller = call.need_caller()
+    if node.kind in ("post", "photo", "comment") and not (
+        caller.has("pages_read_engagement") or caller.has("pages_read_user_engagement")
+    ):
+        raise errors.permission_missing(PAGE_READ_MESSAGE)
+    if node.kind in ("ig_user", "ig_media", "ig_container", "ig_comment") and not caller.has(
+        "instagram_basic"
+    ):
+        raise errors.permission_missing()
+
+
 def target_of(call: Call, node: Node) -> common.Target | None:
     """The business object a call on ``node`` is accounted to (BUC headers)."""
     if node.kind in ("ig_user",):
