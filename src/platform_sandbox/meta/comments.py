@@ -7,13 +7,7 @@ from typing import Any
 from platform_sandbox.meta import common, errors, nodes
 from platform_sandbox.meta.call import Call, Node
 from platform_sandbox.meta.common import FieldSpec
-from platform_sandbox.meta.models import (
-    MetaComment,
-    MetaIgAccount,
-    MetaIgMedia,
-    MetaPage,
-    MetaPost,
-)
+from platform_sandbox.meta.models import MetaComment, MetaIgAccount, MetaIgMedia, MetaPage, MetaPost
 
 
 def list_comments(call: Call, node: Node) -> Any:

@@ -9,9 +9,7 @@ from sqlalchemy import select
 
 from platform_sandbox.meta import common, errors, insights, nodes
 from platform_sandbox.meta.call import Call, Node
-from platform_sandbox.meta.models import (
-    MetaIgMedia,
-)
+from platform_sandbox.meta.models import MetaIgMedia
 
 
 def list_ig_media(call: Call, node: Node) -> Any:

@@ -13,11 +13,7 @@ from sqlalchemy import select
 from platform_sandbox.meta import common, errors, nodes
 from platform_sandbox.meta.call import Call, Node
 from platform_sandbox.meta.errors import GraphError
-from platform_sandbox.meta.models import (
-    MetaIgAccount,
-    MetaIgContainer,
-    MetaIgMedia,
-)
+from platform_sandbox.meta.models import MetaIgAccount, MetaIgContainer, MetaIgMedia
 
 
 def _ig(node: Node) -> MetaIgAccount:

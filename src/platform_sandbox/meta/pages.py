@@ -14,12 +14,7 @@ from platform_sandbox.meta import common, errors, insights, metrics, nodes
 from platform_sandbox.meta.call import Call, Node
 from platform_sandbox.meta.common import Caller
 from platform_sandbox.meta.errors import GraphError
-from platform_sandbox.meta.models import (
-    MetaComment,
-    MetaPage,
-    MetaPhoto,
-    MetaPost,
-)
+from platform_sandbox.meta.models import MetaComment, MetaPage, MetaPhoto, MetaPost
 
 
 def _require_page_publisher(call: Call, page_id: str) -> Caller:

@@ -7,10 +7,7 @@ from typing import Any
 from platform_sandbox.meta import common, errors, nodes, oauth
 from platform_sandbox.meta.call import Call, Node
 from platform_sandbox.meta.common import FieldSpec
-from platform_sandbox.meta.models import (
-    MetaPage,
-    MetaPageRole,
-)
+from platform_sandbox.meta.models import MetaPage, MetaPageRole
 
 
 def me_accounts(call: Call, node: Node) -> Any:
