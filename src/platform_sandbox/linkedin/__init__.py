@@ -14,8 +14,16 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from platform_sandbox.linkedin import (
+    identity,
+    images,
+    oauth,
+    organizations,
+    posts,
+    social_actions,
+    statistics,
+)
 from platform_sandbox.linkedin import models as models
-from platform_sandbox.linkedin import oauth, rest
 from platform_sandbox.linkedin.errors import error_response
 from platform_sandbox.linkedin.seed import accounts, seed
 from platform_sandbox.platform import Platform
@@ -24,7 +32,15 @@ from platform_sandbox.platform import Platform
 def _www_router() -> APIRouter:
     router = APIRouter()
     router.include_router(oauth.router)
-    router.include_router(rest.uploads_router)
+    router.include_router(images.uploads_router)
+    return router
+
+
+def _api_router() -> APIRouter:
+    # Routes match in the order they are included; each part keeps LinkedInRoute for its errors.
+    router = APIRouter()
+    for part in (identity, organizations, posts, images, social_actions, statistics):
+        router.include_router(part.router)
     return router
 
 
@@ -32,8 +48,8 @@ PLATFORM = Platform(
     name="linkedin",
     routers={
         "www.linkedin.com": _www_router(),
-        "api.linkedin.com": rest.router,
-        "media.licdn.com": rest.media_router,
+        "api.linkedin.com": _api_router(),
+        "media.licdn.com": identity.media_router,
     },
     seed=seed,
     accounts=accounts,

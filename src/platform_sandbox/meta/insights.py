@@ -18,9 +18,16 @@ from sqlalchemy import select
 
 from platform_sandbox import audience
 from platform_sandbox.meta import common, errors
+from platform_sandbox.meta.call import Call, Node
 from platform_sandbox.meta.errors import GraphError
+from platform_sandbox.meta.metrics import (
+    fb_metrics,
+    ig_features,
+    ig_metrics,
+    post_features,
+    reactions_by_type,
+)
 from platform_sandbox.meta.models import MetaIgAccount, MetaIgMedia, MetaPage, MetaPost
-from platform_sandbox.meta.nodes import Call, Node, fb_metrics, ig_metrics, reactions_by_type
 
 # --- deprecations (C.5) ------------------------------------------------------------------------
 
@@ -351,8 +358,6 @@ def _page_items(call: Call, page: MetaPage) -> list[_Item]:
     posts = call.session.scalars(
         select(MetaPost).where(MetaPost.page_id == page.id, MetaPost.published.is_(True))
     )
-    from platform_sandbox.meta.nodes import post_features
-
     return [_Item(profile, p.audience_key, post_features(p)) for p in posts]
 
 
@@ -732,8 +737,6 @@ def ig_account_insights(call: Call, node: Node, metric_param: str | None) -> dic
     account: MetaIgAccount = node.row
     profile = common.profile_of_ig(call.ctx, account.id)
     media = call.session.scalars(select(MetaIgMedia).where(MetaIgMedia.ig_user_id == account.id))
-    from platform_sandbox.meta.nodes import ig_features
-
     items = [_Item(profile, m.audience_key, ig_features(m)) for m in media]
     first, last = _window(call)
     data: list[dict[str, Any]] = []

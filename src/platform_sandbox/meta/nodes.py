@@ -1,5 +1,5 @@
-"""Graph nodes: lookup with access checks, field rendering with expansion, metrics from the
-audience model and the simulated comments and reactions behind every count."""
+"""Graph nodes: lookup with access checks, field rendering with expansion, and the simulated
+comments and reactions behind every count."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from platform_sandbox import audience
 from platform_sandbox.meta import common, errors
-from platform_sandbox.meta.common import Caller, FieldSpec
+from platform_sandbox.meta import insights as insights_module
+from platform_sandbox.meta.call import Call, Node
+from platform_sandbox.meta.common import FieldSpec
+from platform_sandbox.meta.metrics import fb_metrics, ig_metrics, post_is_live, reactions_by_type
 from platform_sandbox.meta.models import (
     MetaComment,
     MetaIgAccount,
@@ -28,67 +30,6 @@ from platform_sandbox.meta.models import (
     MetaToken,
     MetaUser,
 )
-from platform_sandbox.platform import SandboxContext
-
-
-@dataclass
-class Call:
-    """One Graph request as the handlers see it (a batch runs one per sub-request)."""
-
-    session: Session
-    ctx: SandboxContext
-    caller: Caller | None
-    version: str
-    method: str
-    params: dict[str, Any]
-    files: dict[str, bytes]
-    link: str  # this request's URL without paging parameters, for paging.next/previous
-    graph_base: str  # e.g. http://127.0.0.1:8123/graph.facebook.com/v23.0
-
-    @property
-    def now(self) -> datetime:
-        return self.ctx.clock.now()
-
-    @property
-    def stamp(self) -> datetime:
-        """Now, to the second: Graph times have no fractions, and a client recomputing a
-        post's metrics from its ``created_time`` must land on the same instant."""
-        return self.now.replace(microsecond=0)
-
-    def need_caller(self) -> Caller:
-        if self.caller is None:
-            raise errors.token_required()
-        return self.caller
-
-    def param(self, name: str, default: str | None = None) -> str | None:
-        value = self.params.get(name)
-        if value is None:
-            return default
-        return value if isinstance(value, str) else str(value)
-
-
-@dataclass
-class Node:
-    kind: str  # user, page, ig_user, post, photo, comment, ig_media, ig_container, ig_comment
-    id: str
-    row: Any
-
-    @property
-    def type_name(self) -> str:
-        return NODE_TYPE_NAMES[self.kind]
-
-
-NODE_TYPE_NAMES = {
-    "user": "User",
-    "page": "Page",
-    "ig_user": "IGUser",
-    "post": "PagePost",
-    "photo": "Photo",
-    "comment": "Comment",
-    "ig_media": "IGMedia",
-    "ig_container": "ShadowIGMediaBuilder",
-    "ig_comment": "IGComment",
-}
 
 _ABSENT = object()
 
@@ -163,6 +104,28 @@ def resolve(call: Call, object_id: str, method: str = "GET") -> Node:
     return node
 
 
+PAGE_READ_MESSAGE = (
+    "This endpoint requires the 'pages_read_engagement' permission or the 'Page Public Content "
+    "Access' feature. Refer to https://developers.facebook.com/docs/apps/review/login-permissions"
+    "#manage-pages and https://developers.facebook.com/docs/apps/review/feature#reference-"
+    "PAGES_ACCESS for details."
+)
+
+
+def check_read(call: Call, node: Node) -> None:
+    """Reading posts, photos and comments needs a Page read permission; Instagram objects
+    need ``instagram_basic``."""
+    caller = call.need_caller()
+    if node.kind in ("post", "photo", "comment") and not (
+        caller.has("pages_read_engagement") or caller.has("pages_read_user_engagement")
+    ):
+        raise errors.permission_missing(PAGE_READ_MESSAGE)
+    if node.kind in ("ig_user", "ig_media", "ig_container", "ig_comment") and not caller.has(
+        "instagram_basic"
+    ):
+        raise errors.permission_missing()
+
+
 def target_of(call: Call, node: Node) -> common.Target | None:
     """The business object a call on ``node`` is accounted to (BUC headers)."""
     if node.kind in ("ig_user",):
@@ -176,56 +139,7 @@ def target_of(call: Call, node: Node) -> common.Target | None:
     return common.Target("pages", page_id) if page_id else None
 
 
-# --- metrics -----------------------------------------------------------------------------------
-
-ZERO = audience.PostMetrics(0, 0, 0, 0, 0, 0, 0, 0, 0)
-
-
-def post_features(post: MetaPost) -> audience.PostFeatures:
-    return audience.PostFeatures(
-        text_length=post.text_length,
-        posted_at=post.publish_at,
-        media_count=post.media_count,
-        has_video=post.has_video,
-        hashtag_count=post.hashtag_count,
-    )
-
-
-def post_is_live(post: MetaPost, now: datetime) -> bool:
-    return post.published and post.publish_at <= now
-
-
-def fb_metrics(ctx: SandboxContext, post: MetaPost, now: datetime) -> audience.PostMetrics:
-    if not post_is_live(post, now):
-        return ZERO
-    profile = common.profile_of_page(ctx, post.page_id)
-    return audience.post_metrics(ctx.seed, profile, post.audience_key, post_features(post), now)
-
-
-def ig_features(media: MetaIgMedia) -> audience.PostFeatures:
-    return audience.PostFeatures(
-        text_length=media.text_length,
-        posted_at=media.timestamp,
-        media_count=media.media_count,
-        has_video=media.has_video,
-        hashtag_count=media.hashtag_count,
-    )
-
-
-def ig_metrics(ctx: SandboxContext, media: MetaIgMedia, now: datetime) -> audience.PostMetrics:
-    if media.timestamp > now:
-        return ZERO
-    profile = common.profile_of_ig(ctx, media.ig_user_id)
-    return audience.post_metrics(ctx.seed, profile, media.audience_key, ig_features(media), now)
-
-
-# Shares of all reactions by type; LIKE takes the remainder so the parts add up exactly.
-REACTION_SHARES = (("LOVE", 0.17), ("HAHA", 0.04), ("WOW", 0.04), ("SAD", 0.02), ("ANGRY", 0.01))
-
-
-def reactions_by_type(total: int) -> dict[str, int]:
-    parts = {kind: int(total * share) for kind, share in REACTION_SHARES}
-    return {"LIKE": total - sum(parts.values()), **parts}
+# --- comments (simulated + written through the API) ------------------------------------------
 
 
 _PEOPLE = (
@@ -254,9 +168,6 @@ def _person(key: str) -> tuple[str, str]:
     digest = int(hashlib.sha256(key.encode()).hexdigest()[:12], 16)
     name = _PEOPLE[digest % len(_PEOPLE)]
     return name, str(100_000_000_000_000 + digest % 900_000_000_000_000)
-
-
-# --- comments (simulated + written through the API) ------------------------------------------
 
 
 @dataclass
@@ -683,8 +594,6 @@ def _post_fields() -> dict[str, Renderer]:
         return {"name": page.name if page else "", "id": node.row.page_id}
 
     def insights(call: Call, node: Node, spec: FieldSpec) -> Any:
-        from platform_sandbox.meta import insights as insights_module
-
         metric = spec.modifier("metric")
         return insights_module.post_insights(call, node, metric, spec.modifier("period"))
 
