@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from growth_manager.models.content import MediaKind, Platform, Post
+from growth_manager.content.records import Draft
+from growth_manager.models.content import MediaKind, Platform
 from growth_manager.providers.registry import descriptor
 
 with warnings.catch_warnings():
@@ -263,7 +264,7 @@ class PlatformText:
     measurement: Measurement
 
 
-def effective_texts(post: Post) -> list[PlatformText]:
+def effective_texts(post: Draft) -> list[PlatformText]:
     """For each targeted platform: the text it would publish, and how that measures."""
     variants = {variant.platform: variant.text for variant in post.variants}
     result = []

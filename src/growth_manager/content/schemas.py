@@ -8,8 +8,9 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from growth_manager.content.records import Draft
 from growth_manager.content.rules import Measurement, effective_texts, normalise_text, ordered
-from growth_manager.models.content import MediaAsset, MediaKind, Platform, Post, PostStatus
+from growth_manager.models.content import MediaAsset, MediaKind, Platform, PostStatus
 
 # Facebook's 63,206 is the longest limit; a little headroom lets a too-long text reach the
 # platform rules (which name the platform) instead of a generic length error.
@@ -243,7 +244,7 @@ def check_out(measurement: Measurement, uses_base_text: bool = True) -> Platform
     )
 
 
-def draft_out(post: Post) -> DraftOut:
+def draft_out(post: Draft) -> DraftOut:
     return DraftOut(
         id=post.id,
         business_id=post.business_id,

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, SessionTransaction
 from growth_manager.business.access import BusinessAccess
 from growth_manager.config import Settings
 from growth_manager.content import mediafiles
+from growth_manager.content.records import DraftRecord
 from growth_manager.content.repository import ContentRepository, content_repository
 from growth_manager.content.rules import PLATFORM_ORDER, effective_texts, measure, ordered
 from growth_manager.content.schemas import DraftCreate, DraftUpdate
@@ -103,7 +104,7 @@ class DraftService:
         status: PostStatus | None = None,
         limit: int = 50,
         offset: int = 0,
-    ) -> tuple[Sequence[Post], int]:
+    ) -> tuple[Sequence[DraftRecord], int]:
         return self.repository.list_posts(
             session,
             access.business.id,
