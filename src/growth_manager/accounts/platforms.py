@@ -15,17 +15,11 @@ import structlog
 
 from growth_manager.config import Settings
 from growth_manager.errors import AppError
-from growth_manager.providers.base import PLATFORMS, PlatformKey, ProviderConfig
+from growth_manager.providers.base import PlatformKey, ProviderConfig
+from growth_manager.providers.registry import descriptor, platforms
 
 log = structlog.get_logger(__name__)
 
-# The sandbox's default demo apps (platform_sandbox/apps.py), keyed by our platform names.
-SANDBOX_CLIENTS: dict[str, tuple[str, str]] = {
-    "x": ("sandbox-x-client", "sandbox-x-secret"),
-    "linkedin": ("sandbox-linkedin-client", "sandbox-linkedin-secret"),
-    "facebook": ("1000000000000001", "sandbox-meta-secret"),
-    "instagram": ("1000000000000001", "sandbox-meta-secret"),
-}
 # Meta Graph versions and when they stop working (platform-apis.md §C.1).
 GRAPH_EXPIRY = {
     "v18.0": date(2026, 1, 26),
@@ -58,15 +52,11 @@ def redirect_uri(settings: Settings, platform: str) -> str:
 
 
 def _credentials(settings: Settings, platform: str) -> tuple[str, str] | None:
-    pairs = {
-        "x": (settings.x_client_id, settings.x_client_secret),
-        "linkedin": (settings.linkedin_client_id, settings.linkedin_client_secret),
-        "facebook": (settings.meta_app_id, settings.meta_app_secret),
-        "instagram": (settings.meta_app_id, settings.meta_app_secret),
-    }
-    client_id, secret = pairs[platform]
+    id_name, secret_name = descriptor(platform).app.credentials
+    client_id = getattr(settings, id_name)
+    secret = getattr(settings, secret_name)
     if client_id and secret is not None:
-        return client_id, secret.get_secret_value()
+        return str(client_id), str(secret.get_secret_value())
     return None
 
 
@@ -80,18 +70,12 @@ def _bases(settings: Settings, platform: str, root: str | None) -> tuple[str, st
     def host(url: str) -> str:
         return url if root is None else f"{root}/{url.split('://', 1)[-1]}"
 
-    if platform == "x":
-        return host(settings.x_api_base), host(settings.x_auth_base), ""
-    if platform == "linkedin":
-        return (
-            host(settings.linkedin_api_base),
-            host(settings.linkedin_auth_base),
-            settings.linkedin_version,
-        )
+    app = descriptor(platform).app
+    version = str(getattr(settings, app.api_version)) if app.api_version else ""
     return (
-        host(settings.graph_api_base),
-        host(settings.facebook_auth_base),
-        settings.graph_api_version,
+        host(str(getattr(settings, app.api_base))),
+        host(str(getattr(settings, app.auth_base))),
+        version,
     )
 
 
@@ -99,23 +83,17 @@ def platform_setup(settings: Settings, platform: PlatformKey) -> PlatformSetup:
     credentials = _credentials(settings, platform)
     sandbox_root = settings.sandbox_url.rstrip("/") if settings.sandbox_url else None
     if credentials is None and sandbox_root is None:
-        names = {
-            "x": "GROWTH_X_CLIENT_ID and GROWTH_X_CLIENT_SECRET",
-            "linkedin": "GROWTH_LINKEDIN_CLIENT_ID and GROWTH_LINKEDIN_CLIENT_SECRET",
-            "facebook": "GROWTH_META_APP_ID and GROWTH_META_APP_SECRET",
-            "instagram": "GROWTH_META_APP_ID and GROWTH_META_APP_SECRET",
-        }
         return PlatformSetup(
             platform,
             None,
-            f"No app is configured for this platform: set {names[platform]}, "
+            f"No app is configured for this platform: set {descriptor(platform).app.env_names}, "
             "or run the platform sandbox (growth-manager run starts it).",
         )
     is_sandbox = credentials is None
-    client_id, secret = credentials or SANDBOX_CLIENTS[platform]
+    client_id, secret = credentials or descriptor(platform).app.sandbox_client
     api_base, auth_base, version = _bases(settings, platform, sandbox_root if is_sandbox else None)
-    # Facebook and Instagram share one Facebook Login, so they share the callback too.
-    callback_platform = "facebook" if platform == "instagram" else platform
+    # Platforms that share a login (Instagram through Facebook's) share its callback too.
+    callback_platform = descriptor(platform).login_platform
     return PlatformSetup(
         platform,
         ProviderConfig(
@@ -139,7 +117,7 @@ def require_config(settings: Settings, platform: PlatformKey) -> ProviderConfig:
 
 
 def all_setups(settings: Settings) -> dict[PlatformKey, PlatformSetup]:
-    return {platform: platform_setup(settings, platform) for platform in PLATFORMS}
+    return {platform: platform_setup(settings, platform) for platform in platforms()}
 
 
 def version_warnings(settings: Settings, today: date) -> list[str]:
