@@ -8,10 +8,12 @@ failure it raises is one of :mod:`growth_manager.providers.errors`.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
+
+from growth_manager.providers.text import count_code_points
 
 # A platform's key ("x", "linkedin", …): whatever its folder registers (see ``registry``).
 PlatformKey = str
@@ -104,6 +106,13 @@ class Descriptor:
     access_lifetime: str = ""
     refresh_behaviour: str = ""
     max_hashtags: int | None = None
+    # How the platform counts a post's length against ``text_limit``, and what to tell people
+    # about it when a text is too long (when it is not plain characters).
+    count_text: Callable[[str], int] = field(default=count_code_points, repr=False)
+    counting_note: str | None = None
+    # One post may mix images and videos (a carousel); a post without media can't publish.
+    mixes_media: bool = False
+    requires_media: bool = False
     # What each rate-limit budget is for, in words: (scope, "METHOD /path" glob, words), first
     # match wins. The platform's rate-limit headers name raw API paths; people need the purpose.
     budget_purposes: tuple[tuple[str, str, str], ...] = ()

@@ -99,6 +99,9 @@ INSTAGRAM = Descriptor(
     access_lifetime="60-day user token; Page tokens do not expire",
     refresh_behaviour="no refresh token: the user signs in again before the 60 days end",
     max_hashtags=30,
+    # A carousel holds up to 10 images and videos; a post without media cannot publish.
+    mixes_media=True,
+    requires_media=True,
     budget_purposes=META_BUDGET_PURPOSES,
 )
 # The one Facebook Login asks for what both need, in this order.

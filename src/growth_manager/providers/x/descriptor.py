@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from growth_manager.providers.base import AppSettings, Descriptor, KindFacts
+from growth_manager.providers.x.text import count_x_weighted
 
 DESCRIPTOR = Descriptor(
     platform="x",
@@ -36,6 +37,8 @@ DESCRIPTOR = Descriptor(
         sandbox_client=("sandbox-x-client", "sandbox-x-secret"),
     ),
     refresh_margin=timedelta(minutes=20),  # 2-hour tokens; the sweep runs every 5 minutes
+    count_text=count_x_weighted,
+    counting_note="X counts links as 23 and emoji as 2",
     single_identity=True,
     rotates_refresh_tokens=True,
     access_lifetime="2 hours",
