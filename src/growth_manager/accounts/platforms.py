@@ -16,19 +16,9 @@ import structlog
 from growth_manager.config import Settings
 from growth_manager.errors import AppError
 from growth_manager.providers.base import PlatformKey, ProviderConfig
-from growth_manager.providers.registry import descriptor, platforms
+from growth_manager.providers.registry import descriptor, descriptors, platforms
 
 log = structlog.get_logger(__name__)
-
-# Meta Graph versions and when they stop working (platform-apis.md §C.1).
-GRAPH_EXPIRY = {
-    "v18.0": date(2026, 1, 26),
-    "v19.0": date(2026, 5, 21),
-    "v20.0": date(2026, 9, 24),
-    "v21.0": date(2027, 1, 21),
-    "v22.0": date(2027, 5, 20),
-    "v23.0": date(2027, 10, 8),
-}
 
 
 class PlatformUnavailable(AppError):
@@ -121,26 +111,18 @@ def all_setups(settings: Settings) -> dict[PlatformKey, PlatformSetup]:
 
 
 def version_warnings(settings: Settings, today: date) -> list[str]:
-    """Pinned API versions close to their sunset (logged at start-up)."""
+    """Pinned API versions close to their sunset (logged at start-up), each told once even
+    when platforms share it (Facebook and Instagram share the Graph version)."""
     warnings: list[str] = []
-    expiry = GRAPH_EXPIRY.get(settings.graph_api_version)
-    if expiry is not None and (expiry - today).days <= 60:
-        warnings.append(
-            f"Meta Graph API {settings.graph_api_version} stops working on {expiry.isoformat()}; "
-            "set GROWTH_GRAPH_API_VERSION to a newer version."
-        )
-    try:
-        pinned = date(int(settings.linkedin_version[:4]), int(settings.linkedin_version[4:6]), 1)
-    except ValueError:
-        warnings.append(f"GROWTH_LINKEDIN_VERSION={settings.linkedin_version!r} is not YYYYMM.")
-    else:
-        # LinkedIn supports each monthly version for at least a year.
-        age_days = (today - pinned).days
-        if age_days >= 300:
-            warnings.append(
-                f"LinkedIn-Version {settings.linkedin_version} is {age_days // 30} months old; "
-                "LinkedIn sunsets versions after about a year: set GROWTH_LINKEDIN_VERSION."
-            )
+    seen: set[str] = set()
+    for facts in descriptors():
+        setting = facts.app.api_version
+        if facts.version_warning is None or setting is None or setting in seen:
+            continue
+        seen.add(setting)
+        warning = facts.version_warning(str(getattr(settings, setting)), today)
+        if warning:
+            warnings.append(warning)
     return warnings
 
 

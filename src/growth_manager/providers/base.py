@@ -10,7 +10,7 @@ from __future__ import annotations
 import fnmatch
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 
 from growth_manager.providers.text import count_code_points
@@ -110,6 +110,9 @@ class Descriptor:
     # about it when a text is too long (when it is not plain characters).
     count_text: Callable[[str], int] = field(default=count_code_points, repr=False)
     counting_note: str | None = None
+    # The configured API version (``app.api_version``'s value) and today → a warning when
+    # that version is near or past its sunset, else None.
+    version_warning: Callable[[str, date], str | None] | None = field(default=None, repr=False)
     # One post may mix images and videos (a carousel); a post without media can't publish.
     mixes_media: bool = False
     requires_media: bool = False

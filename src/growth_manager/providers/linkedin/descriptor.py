@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from growth_manager.providers.base import AppSettings, Descriptor, KindFacts
+from growth_manager.providers.linkedin.versions import sunset_warning
 
 DESCRIPTOR = Descriptor(
     platform="linkedin",
@@ -43,6 +44,7 @@ DESCRIPTOR = Descriptor(
         sandbox_client=("sandbox-linkedin-client", "sandbox-linkedin-secret"),
     ),
     refresh_margin=timedelta(days=7),  # 60-day tokens
+    version_warning=sunset_warning,
     access_lifetime="60 days",
     refresh_behaviour="non-rotating refresh token, 365 days from the first login",
     # LinkedIn sends no rate-limit headers (its limits are daily, per app and member, and only

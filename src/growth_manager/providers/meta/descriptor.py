@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from growth_manager.providers.base import AppSettings, Descriptor, KindFacts
+from growth_manager.providers.meta.versions import sunset_warning
 
 # Graph reports usage per app (X-App-Usage: every call of every user of the app) and per Page
 # or Instagram account (X-Business-Use-Case-Usage), in percent of an hourly allowance.
@@ -57,6 +58,7 @@ FACEBOOK = Descriptor(
     extra_scopes=("pages_manage_engagement",),  # first comments on Page posts
     app=META_APP,
     refresh_margin=timedelta(days=7),
+    version_warning=sunset_warning,
     family_name="meta",
     identities_noun="Facebook Pages",
     scope_separator=",",
@@ -91,6 +93,7 @@ INSTAGRAM = Descriptor(
     extra_scopes=("instagram_manage_comments", "business_management"),
     app=META_APP,
     refresh_margin=timedelta(days=7),
+    version_warning=sunset_warning,
     family_name="meta",
     # One Facebook Login connects both: Instagram's consent and callback are Facebook's.
     login_via=FACEBOOK.platform,
