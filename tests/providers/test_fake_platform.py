@@ -64,10 +64,8 @@ def owner(database: Database) -> tuple[int, int, dict[str, str]]:
         return user.id, business.id, bearer_for(session, user)
 
 
-def connect(
-    gm: TestClient, server: FakeOAuthServer, business_id: int, headers: dict[str, str]
-) -> tuple[str, httpx2.Response]:
-    """Start, consent at Fakebook, come back: (the consent URL, the callback's answer)."""
+def start(gm: TestClient, business_id: int, headers: dict[str, str]) -> str:
+    """Ask to connect Fakebook: the consent URL the browser is sent to."""
     started = gm.get(
         "/api/v1/oauth/fakebook/authorize",
         params={"business_id": business_id},
@@ -75,7 +73,14 @@ def connect(
         follow_redirects=False,
     )
     assert started.status_code == 303, started.text
-    authorize_url = started.headers["location"]
+    return str(started.headers["location"])
+
+
+def connect(
+    gm: TestClient, server: FakeOAuthServer, business_id: int, headers: dict[str, str]
+) -> tuple[str, httpx2.Response]:
+    """Start, consent at Fakebook, come back: (the consent URL, the callback's answer)."""
+    authorize_url = start(gm, business_id, headers)
     callback = urlsplit(server.consent(authorize_url))
     finished = gm.get(f"{callback.path}?{callback.query}", headers=headers, follow_redirects=False)
     return authorize_url, finished
@@ -123,13 +128,7 @@ def test_callback_on_another_platform_is_refused(
     gm: TestClient, server: FakeOAuthServer, owner: tuple[int, int, dict[str, str]]
 ) -> None:
     _, business_id, headers = owner
-    started = gm.get(
-        "/api/v1/oauth/fakebook/authorize",
-        params={"business_id": business_id},
-        headers=headers,
-        follow_redirects=False,
-    )
-    callback = urlsplit(server.consent(started.headers["location"]))
+    callback = urlsplit(server.consent(start(gm, business_id, headers)))
     wrong = gm.get(
         f"/api/v1/oauth/x/callback?{callback.query}", headers=headers, follow_redirects=False
     )
