@@ -24,7 +24,7 @@ from urllib.parse import parse_qs, urlsplit
 import httpx2
 import pytest
 
-from growth_manager.accounts.platforms import SANDBOX_CLIENTS
+from growth_manager.providers.registry import descriptor
 from tests.support.consent import consent
 from tests.support.live_server import free_port
 
@@ -157,7 +157,7 @@ def test_a_facebook_connect_leaves_no_credential_in_either_log(product: Product)
     secrets = {
         "state": {state},
         "code": {code},
-        "app secret": {SANDBOX_CLIENTS["facebook"][1]},
+        "app secret": {descriptor("facebook").app.sandbox_client[1]},
         "sandbox codes and tokens": tokens,
         "API token": {api_token},
         "password": {PASSWORD},

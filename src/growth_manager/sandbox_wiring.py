@@ -28,9 +28,9 @@ def sandbox_url(settings: Settings) -> str:
 def platforms_needing_sandbox(settings: Settings) -> list[str]:
     """Platforms with no real app configured: the sandbox serves them."""
     from growth_manager.accounts.platforms import has_real_credentials
-    from growth_manager.providers.base import PLATFORMS
+    from growth_manager.providers.registry import platforms
 
-    return [p for p in PLATFORMS if not has_real_credentials(settings, p)]
+    return [p for p in platforms() if not has_real_credentials(settings, p)]
 
 
 def sandbox_environment(settings: Settings) -> dict[str, str]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from growth_manager.accounts import repository
-from growth_manager.accounts.tokens import DEFAULT_MARGIN, REFRESH_MARGIN
+from growth_manager.accounts.tokens import DEFAULT_MARGIN, refresh_margins
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, SocialAccount
@@ -52,7 +52,7 @@ def test_each_platform_uses_its_own_margin(database: Database, owner: Owner) -> 
             session.add(account)
             session.flush()
             ids[key] = account.id
-    horizons = {p: now + m for p, m in REFRESH_MARGIN.items()}
+    horizons = {p: now + m for p, m in refresh_margins().items()}
     with database.session() as session:
         picked = set(repository.due_for_refresh(session, now, horizons, now + DEFAULT_MARGIN))
     expected = {ids[key] for key, case in cases.items() if case[-1]}

@@ -380,6 +380,8 @@ def test_strategy_list_for_editor_and_viewer(
     assert page.status_code == 200
     assert ">Evergreen</a>" in page.text
     assert "<td>7</td>" in page.text  # 2 LinkedIn + 5 X posts a week
+    # The strategy's platforms by the names their providers give them, not their keys.
+    assert '<span class="badge">LinkedIn</span> <span class="badge">X</span>' in page.text
     assert "New strategy" not in page.text
 
 

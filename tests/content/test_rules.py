@@ -10,22 +10,24 @@ from hypothesis import strategies as st
 from growth_manager.content import rules
 from growth_manager.content.rules import measure, validate, validate_media
 from growth_manager.models.content import MediaKind, Platform
+from growth_manager.providers.x import text as x_text
+from growth_manager.providers.x.text import count_x_weighted
 
 
 def test_x_counts_links_as_23_whatever_their_length() -> None:
     short = "see https://a.co"
     long = "see https://example.com/" + "a" * 200
-    assert rules.count_x_weighted(short) == 4 + 23
-    assert rules.count_x_weighted(long) == 4 + 23
+    assert count_x_weighted(short) == 4 + 23
+    assert count_x_weighted(long) == 4 + 23
 
 
 def test_x_counts_emoji_and_cjk_as_two() -> None:
-    assert rules.count_x_weighted("😀") == 2
-    assert rules.count_x_weighted("👍🏽") == 2  # an emoji with a skin tone is one emoji
-    assert rules.count_x_weighted("日本語") == 6
-    assert rules.count_x_weighted("abc") == 3
+    assert count_x_weighted("😀") == 2
+    assert count_x_weighted("👍🏽") == 2  # an emoji with a skin tone is one emoji
+    assert count_x_weighted("日本語") == 6
+    assert count_x_weighted("abc") == 3
     # Latin-1 accents are light, like ASCII.
-    assert rules.count_x_weighted("café") == 4
+    assert count_x_weighted("café") == 4
 
 
 def test_x_message_names_platform_limit_and_counting() -> None:
@@ -121,8 +123,8 @@ _prefix = st.text(
 @given(prefix=_prefix, path=_url_path)
 def test_appending_any_url_adds_exactly_23_plus_the_separator(prefix: str, path: str) -> None:
     url = "https://example.com/" + path
-    before = rules.count_x_weighted(prefix)
-    after = rules.count_x_weighted(prefix + " " + url)
+    before = count_x_weighted(prefix)
+    after = count_x_weighted(prefix + " " + url)
     assert after == before + 1 + 23
 
 
@@ -149,6 +151,6 @@ _ascii_piece = st.one_of(
 @given(pieces=st.lists(_ascii_piece, max_size=12))
 def test_ascii_short_path_agrees_with_twitter_text(pieces: list[str]) -> None:
     text = "".join(pieces)
-    expected = int(rules.twitter_text.parse_tweet(text).weightedLength)
-    rules.count_x_weighted.cache_clear()
-    assert rules.count_x_weighted(text) == expected
+    expected = int(x_text.twitter_text.parse_tweet(text).weightedLength)
+    count_x_weighted.cache_clear()
+    assert count_x_weighted(text) == expected

@@ -17,7 +17,8 @@ from growth_manager.providers.errors import (
     Rejected,
     Transient,
 )
-from growth_manager.providers.http import classify, parse_rate_limits, send
+from growth_manager.providers.http import send
+from growth_manager.providers.registry import classify, parse_rate_limits
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -532,26 +533,27 @@ def test_timeout_after_sending_a_write_is_outcome_unknown() -> None:
             client,
             "x",
             client.build_request("POST", "https://api.x.com/2/tweets", json={"text": "a"}),
+            classify,
         )
 
 
 def test_timeout_on_a_read_is_transient() -> None:
     client = _client(httpx2.ReadTimeout("timed out"))
     with pytest.raises(Transient):
-        send(client, "x", client.build_request("GET", "https://api.x.com/2/users/me"))
+        send(client, "x", client.build_request("GET", "https://api.x.com/2/users/me"), classify)
 
 
 def test_refused_connection_is_transient_even_for_writes() -> None:
     client = _client(httpx2.ConnectError("refused"))
     with pytest.raises(Transient):
-        send(client, "x", client.build_request("POST", "https://api.x.com/2/tweets"))
+        send(client, "x", client.build_request("POST", "https://api.x.com/2/tweets"), classify)
 
 
 def test_success_is_returned() -> None:
     client = httpx2.Client(
         transport=httpx2.MockTransport(lambda r: httpx2.Response(201, json={"data": {"id": "9"}}))
     )
-    resp = send(client, "x", client.build_request("POST", "https://api.x.com/2/tweets"))
+    resp = send(client, "x", client.build_request("POST", "https://api.x.com/2/tweets"), classify)
     assert resp.json() == {"data": {"id": "9"}}
 
 

@@ -128,7 +128,7 @@ def choose_submit(
             else f"/businesses/{business_id}/connections"
         )
         return redirect(target)
-    names = ", ".join(f"{a.name} ({descriptor(a.platform).display_name})" for a in connected)  # type: ignore[arg-type]
+    names = ", ".join(f"{a.name} ({descriptor(a.platform).display_name})" for a in connected)
     flash(request, f"Connected {names}.", "success")
     return redirect(f"/businesses/{business_id}/connections")
 
@@ -155,7 +155,7 @@ def disconnect_submit(
             "because another connected account uses it."
         )
     else:
-        platform = descriptor(result.account.platform).display_name  # type: ignore[arg-type]
+        platform = descriptor(result.account.platform).display_name
         message = (
             f"Disconnected {name}; its tokens are deleted. {platform} can't revoke this "
             "access from here: remove Growth Manager in your account's app settings there."

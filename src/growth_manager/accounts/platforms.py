@@ -15,26 +15,10 @@ import structlog
 
 from growth_manager.config import Settings
 from growth_manager.errors import AppError
-from growth_manager.providers.base import PLATFORMS, PlatformKey, ProviderConfig
+from growth_manager.providers.base import PlatformKey, ProviderConfig
+from growth_manager.providers.registry import descriptor, descriptors, platforms
 
 log = structlog.get_logger(__name__)
-
-# The sandbox's default demo apps (platform_sandbox/apps.py), keyed by our platform names.
-SANDBOX_CLIENTS: dict[str, tuple[str, str]] = {
-    "x": ("sandbox-x-client", "sandbox-x-secret"),
-    "linkedin": ("sandbox-linkedin-client", "sandbox-linkedin-secret"),
-    "facebook": ("1000000000000001", "sandbox-meta-secret"),
-    "instagram": ("1000000000000001", "sandbox-meta-secret"),
-}
-# Meta Graph versions and when they stop working (platform-apis.md §C.1).
-GRAPH_EXPIRY = {
-    "v18.0": date(2026, 1, 26),
-    "v19.0": date(2026, 5, 21),
-    "v20.0": date(2026, 9, 24),
-    "v21.0": date(2027, 1, 21),
-    "v22.0": date(2027, 5, 20),
-    "v23.0": date(2027, 10, 8),
-}
 
 
 class PlatformUnavailable(AppError):
@@ -58,15 +42,11 @@ def redirect_uri(settings: Settings, platform: str) -> str:
 
 
 def _credentials(settings: Settings, platform: str) -> tuple[str, str] | None:
-    pairs = {
-        "x": (settings.x_client_id, settings.x_client_secret),
-        "linkedin": (settings.linkedin_client_id, settings.linkedin_client_secret),
-        "facebook": (settings.meta_app_id, settings.meta_app_secret),
-        "instagram": (settings.meta_app_id, settings.meta_app_secret),
-    }
-    client_id, secret = pairs[platform]
+    id_name, secret_name = descriptor(platform).app.credentials
+    client_id = getattr(settings, id_name)
+    secret = getattr(settings, secret_name)
     if client_id and secret is not None:
-        return client_id, secret.get_secret_value()
+        return str(client_id), str(secret.get_secret_value())
     return None
 
 
@@ -80,18 +60,12 @@ def _bases(settings: Settings, platform: str, root: str | None) -> tuple[str, st
     def host(url: str) -> str:
         return url if root is None else f"{root}/{url.split('://', 1)[-1]}"
 
-    if platform == "x":
-        return host(settings.x_api_base), host(settings.x_auth_base), ""
-    if platform == "linkedin":
-        return (
-            host(settings.linkedin_api_base),
-            host(settings.linkedin_auth_base),
-            settings.linkedin_version,
-        )
+    app = descriptor(platform).app
+    version = str(getattr(settings, app.api_version)) if app.api_version else ""
     return (
-        host(settings.graph_api_base),
-        host(settings.facebook_auth_base),
-        settings.graph_api_version,
+        host(str(getattr(settings, app.api_base))),
+        host(str(getattr(settings, app.auth_base))),
+        version,
     )
 
 
@@ -99,23 +73,17 @@ def platform_setup(settings: Settings, platform: PlatformKey) -> PlatformSetup:
     credentials = _credentials(settings, platform)
     sandbox_root = settings.sandbox_url.rstrip("/") if settings.sandbox_url else None
     if credentials is None and sandbox_root is None:
-        names = {
-            "x": "GROWTH_X_CLIENT_ID and GROWTH_X_CLIENT_SECRET",
-            "linkedin": "GROWTH_LINKEDIN_CLIENT_ID and GROWTH_LINKEDIN_CLIENT_SECRET",
-            "facebook": "GROWTH_META_APP_ID and GROWTH_META_APP_SECRET",
-            "instagram": "GROWTH_META_APP_ID and GROWTH_META_APP_SECRET",
-        }
         return PlatformSetup(
             platform,
             None,
-            f"No app is configured for this platform: set {names[platform]}, "
+            f"No app is configured for this platform: set {descriptor(platform).app.env_names}, "
             "or run the platform sandbox (growth-manager run starts it).",
         )
     is_sandbox = credentials is None
-    client_id, secret = credentials or SANDBOX_CLIENTS[platform]
+    client_id, secret = credentials or descriptor(platform).app.sandbox_client
     api_base, auth_base, version = _bases(settings, platform, sandbox_root if is_sandbox else None)
-    # Facebook and Instagram share one Facebook Login, so they share the callback too.
-    callback_platform = "facebook" if platform == "instagram" else platform
+    # Platforms that share a login (Instagram through Facebook's) share its callback too.
+    callback_platform = descriptor(platform).login_platform
     return PlatformSetup(
         platform,
         ProviderConfig(
@@ -139,30 +107,22 @@ def require_config(settings: Settings, platform: PlatformKey) -> ProviderConfig:
 
 
 def all_setups(settings: Settings) -> dict[PlatformKey, PlatformSetup]:
-    return {platform: platform_setup(settings, platform) for platform in PLATFORMS}
+    return {platform: platform_setup(settings, platform) for platform in platforms()}
 
 
 def version_warnings(settings: Settings, today: date) -> list[str]:
-    """Pinned API versions close to their sunset (logged at start-up)."""
+    """Pinned API versions close to their sunset (logged at start-up), each told once even
+    when platforms share it (Facebook and Instagram share the Graph version)."""
     warnings: list[str] = []
-    expiry = GRAPH_EXPIRY.get(settings.graph_api_version)
-    if expiry is not None and (expiry - today).days <= 60:
-        warnings.append(
-            f"Meta Graph API {settings.graph_api_version} stops working on {expiry.isoformat()}; "
-            "set GROWTH_GRAPH_API_VERSION to a newer version."
-        )
-    try:
-        pinned = date(int(settings.linkedin_version[:4]), int(settings.linkedin_version[4:6]), 1)
-    except ValueError:
-        warnings.append(f"GROWTH_LINKEDIN_VERSION={settings.linkedin_version!r} is not YYYYMM.")
-    else:
-        # LinkedIn supports each monthly version for at least a year.
-        age_days = (today - pinned).days
-        if age_days >= 300:
-            warnings.append(
-                f"LinkedIn-Version {settings.linkedin_version} is {age_days // 30} months old; "
-                "LinkedIn sunsets versions after about a year: set GROWTH_LINKEDIN_VERSION."
-            )
+    seen: set[str] = set()
+    for facts in descriptors():
+        setting = facts.app.api_version
+        if facts.version_warning is None or setting is None or setting in seen:
+            continue
+        seen.add(setting)
+        warning = facts.version_warning(str(getattr(settings, setting)), today)
+        if warning:
+            warnings.append(warning)
     return warnings
 
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import cast
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from growth_manager.accounts.service import missing_analytics_scopes, missing_scopes
 from growth_manager.accounts.tokens import user_fix_deadline
 from growth_manager.models.accounts import RateLimitBudget, SocialAccount
-from growth_manager.providers.base import PlatformKey
 from growth_manager.providers.registry import descriptor
 
 
@@ -55,7 +53,7 @@ class AccountOut(BaseModel):
 
     @classmethod
     def of(cls, account: SocialAccount, budgets: list[RateLimitBudget]) -> AccountOut:
-        platform = descriptor(cast(PlatformKey, account.platform))
+        platform = descriptor(account.platform)
         return cls(
             id=account.id,
             platform=account.platform,

@@ -38,38 +38,16 @@ from growth_manager.models.accounts import AccountStatus, PendingConnection, Soc
 from growth_manager.models.business import Role
 from growth_manager.models.user import User
 from growth_manager.notifications import notices
-from growth_manager.providers.base import (
-    PLATFORMS,
-    AccountProfile,
-    PlatformKey,
-    TokenSet,
-)
+from growth_manager.providers.base import AccountProfile, PlatformKey, TokenSet
 from growth_manager.providers.errors import ProviderError
 from growth_manager.providers.http import RateLimitState
 from growth_manager.providers.oauth import new_code_verifier, new_state
-from growth_manager.providers.registry import descriptor, provider_for
+from growth_manager.providers.registry import descriptor, is_platform, platforms, provider_for
 
 log = structlog.get_logger(__name__)
 
 PENDING_LIFETIME = timedelta(minutes=15)
 CANCEL_ERRORS = {"access_denied", "user_cancelled_authorize", "user_cancelled_login"}
-# Scopes without which an account can't publish at all, per platform and account kind.
-REQUIRED_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("x", "user"): ("tweet.read", "tweet.write", "users.read"),
-    ("linkedin", "member"): ("w_member_social",),
-    ("linkedin", "organization"): ("w_organization_social",),
-    ("facebook", "page"): ("pages_manage_posts", "pages_read_engagement"),
-    ("instagram", "instagram_business"): ("instagram_basic", "instagram_content_publish"),
-}
-ANALYTICS_SCOPES: dict[tuple[str, str], tuple[str, ...]] = {
-    ("x", "user"): ("tweet.read", "users.read"),
-    ("linkedin", "member"): ("r_member_postAnalytics",),
-    ("linkedin", "organization"): ("r_organization_social", "rw_organization_admin"),
-    ("facebook", "page"): ("read_insights", "pages_read_user_engagement"),
-    ("instagram", "instagram_business"): ("instagram_manage_insights",),
-}
-
-
 # Why a connect attempt ended where the browser may land on /connections/failed: with no
 # business to return to, or with nobody logged in. That page is public and its URL can be
 # crafted by anyone, so the URL carries only one of these reasons and the page shows the text
@@ -125,13 +103,14 @@ class ConnectFailure(AppError):
 
 
 def missing_scopes(platform: str, kind: str, granted: list[str] | tuple[str, ...]) -> list[str]:
-    return [s for s in REQUIRED_SCOPES.get((platform, kind), ()) if s not in granted]
+    """Scopes without which this account can't publish at all."""
+    return descriptor(platform).missing_publish_scopes(kind, granted)
 
 
 def missing_analytics_scopes(
     platform: str, kind: str, granted: list[str] | tuple[str, ...]
 ) -> list[str]:
-    return [s for s in ANALYTICS_SCOPES.get((platform, kind), ()) if s not in granted]
+    return descriptor(platform).missing_analytics_scopes(kind, granted)
 
 
 def _token_hash(value: str) -> str:
@@ -139,8 +118,8 @@ def _token_hash(value: str) -> str:
 
 
 def _platform(value: str) -> PlatformKey:
-    if value not in PLATFORMS:
-        raise NotFound(f"Unknown platform {value!r}; use one of {', '.join(PLATFORMS)}.")
+    if not is_platform(value):
+        raise NotFound(f"Unknown platform {value!r}; use one of {', '.join(platforms())}.")
     return value
 
 
@@ -296,8 +275,7 @@ class Connections:
         def fail(message: str) -> ConnectFailure:
             return ConnectFailure(message, business_id=pending.business_id, platform=platform)
 
-        expected_callback = "facebook" if platform == "instagram" else platform
-        if callback_platform != expected_callback:
+        if callback_platform != descriptor(platform).login_platform:
             raise ConnectFailure.because("wrong_platform")
         if pending.expires_at <= utcnow():
             raise ConnectFailure.because(
@@ -332,19 +310,21 @@ class Connections:
                 f"{descriptor(platform).display_name} did not accept the sign-in: "
                 f"{exc.message}. Start again from the Connections page."
             ) from exc
-        accounts = connection.accounts
-        if platform in ("facebook", "instagram"):
-            accounts = [a for a in accounts if a.platform in ("facebook", "instagram")]
+        # A login yields identities of its own token family only (a Facebook login: Pages and
+        # their Instagram accounts); anything else it reports is not ours to connect.
+        family = descriptor(platform).family
+        accounts = [
+            a
+            for a in connection.accounts
+            if is_platform(a.platform) and descriptor(a.platform).family == family
+        ]
         usable = [
             a
             for a in accounts
             if not missing_scopes(a.platform, a.kind, list(connection.granted_scopes))
         ]
         if not accounts:
-            what = {
-                "facebook": "Facebook Pages",
-                "instagram": "Instagram business accounts linked to a Facebook Page",
-            }.get(platform, "accounts")
+            what = descriptor(platform).identities_noun
             raise fail(
                 f"This login has no {what} you granted access to. Grant access to at least one "
                 "and try again."
@@ -362,7 +342,7 @@ class Connections:
                 f"{', '.join(missing)}). Connect again and allow every permission asked for."
             )
         result = CompleteResult(business_id=pending.business_id, platform=platform)
-        if len(usable) == 1 and platform == "x":
+        if len(usable) == 1 and descriptor(platform).single_identity:
             account = self._upsert(
                 session,
                 pending.business_id,
@@ -612,14 +592,14 @@ def _shares_token_with_others(session: Session, account: SocialAccount) -> bool:
     """One login can connect several identities that share its token: a Facebook Page and its
     Instagram account (one page token), a LinkedIn member and the organizations it
     administers (one member token). Revoking it for one would silently break the others."""
-    families = {"facebook": "meta", "instagram": "meta"}
-    family = families.get(account.platform, account.platform)
+    family = descriptor(account.platform).family
     others = [
         other
         for other in repository.list_for_business(session, account.business_id)
         if other.id != account.id
         and other.status != AccountStatus.disconnected
-        and families.get(other.platform, other.platform) == family
+        and is_platform(other.platform)
+        and descriptor(other.platform).family == family
     ]
     return any(other.access_token == account.access_token for other in others)
 

@@ -36,24 +36,27 @@ from growth_manager.providers.errors import (
     Transient,
 )
 from growth_manager.providers.http import RateLimitState
-from growth_manager.providers.registry import provider_for
+from growth_manager.providers.registry import descriptor, descriptors, is_platform, provider_for
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
-# Refresh this long before the access token expires.
-REFRESH_MARGIN: dict[str, timedelta] = {
-    "x": timedelta(minutes=20),  # 2-hour tokens; the sweep runs every 5 minutes
-    "linkedin": timedelta(days=7),  # 60-day tokens
-    "facebook": timedelta(days=7),
-    "instagram": timedelta(days=7),
-}
+# For accounts of a platform no longer registered; each platform's descriptor has its own.
 DEFAULT_MARGIN = timedelta(days=1)
 LEASE = timedelta(seconds=90)
 WARN_BEFORE = timedelta(days=7)
 MAX_BACKOFF = timedelta(hours=1)
 # The status reason after a refresh whose answer never arrived (see ``_refresh_failed``).
 LOST_ANSWER = "the last refresh answer was lost in transit"
+
+
+def refresh_margins() -> dict[str, timedelta]:
+    """How long before expiry each platform's access token is refreshed."""
+    return {d.platform: d.refresh_margin for d in descriptors()}
+
+
+def rotates_refresh_tokens(platform: str) -> bool:
+    return is_platform(platform) and descriptor(platform).rotates_refresh_tokens
 
 
 def lease_owner() -> str:
@@ -129,7 +132,7 @@ class TokenKeeper:
     def provider(self, account: SocialAccount) -> SocialProvider:
         if self._provider_factory is not None:
             return self._provider_factory(account)
-        platform: PlatformKey = account.platform  # type: ignore[assignment]
+        platform: PlatformKey = account.platform
         account_id = account.id
 
         def observe(states: list[RateLimitState]) -> None:
@@ -146,7 +149,7 @@ class TokenKeeper:
             account = session.get(SocialAccount, account_id)
             if account is None or account.status == AccountStatus.disconnected:
                 return RefreshOutcome(account_id, "skipped")
-            margin = REFRESH_MARGIN.get(account.platform, DEFAULT_MARGIN)
+            margin = refresh_margins().get(account.platform, DEFAULT_MARGIN)
             due = account.expires_at is not None and account.expires_at <= now + margin
             if not (force or due):
                 return RefreshOutcome(account_id, "skipped")
@@ -211,7 +214,7 @@ class TokenKeeper:
             account = session.get(SocialAccount, account_id)
             assert account is not None
             account.refresh_failures += 1
-            if isinstance(exc, OutcomeUnknown) and account.platform == "x":
+            if isinstance(exc, OutcomeUnknown) and rotates_refresh_tokens(account.platform):
                 # The platform may have rotated the refresh token and the answer was lost: the
                 # stored one is then dead. The next attempt tells; until then keep trying.
                 reason = LOST_ANSWER
@@ -247,7 +250,7 @@ class TokenKeeper:
 
     def refresh_due(self) -> list[RefreshOutcome]:
         now = utcnow()
-        horizons = {platform: now + margin for platform, margin in REFRESH_MARGIN.items()}
+        horizons = {platform: now + margin for platform, margin in refresh_margins().items()}
         with self.database.session() as session:
             candidates = repository.due_for_refresh(session, now, horizons, now + DEFAULT_MARGIN)
         return [self.refresh(account_id) for account_id in candidates]

@@ -33,16 +33,11 @@ from growth_manager.errors import AppError, plain_validation_message
 from growth_manager.kit.timeofday import split_times
 from growth_manager.models.business import Business, Role, Strategy
 from growth_manager.models.user import User
+from growth_manager.providers.registry import descriptor
 from growth_manager.web.templating import flash, page_context, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
-PLATFORM_LABELS = {
-    "linkedin": "LinkedIn",
-    "x": "X",
-    "facebook": "Facebook",
-    "instagram": "Instagram",
-}
 ROLE_HELP = {
     "viewer": "reads everything",
     "editor": "also writes strategies and drafts",
@@ -497,7 +492,7 @@ def _strategy_form(
             strategy=strategy,
             values=values,
             errors=errors or {},
-            platforms=[(p.value, PLATFORM_LABELS[p.value]) for p in PLATFORM_ORDER],
+            platforms=[(p.value, descriptor(p.value).display_name) for p in PLATFORM_ORDER],
             day_names=DAY_NAMES,
             can_edit=access.can(Role.editor),
         ),
@@ -521,7 +516,6 @@ def strategy_list(
             access,
             business=access.business,
             strategies=strategies.list(session, access),
-            platform_labels=PLATFORM_LABELS,
             can_edit=access.can(Role.editor),
         ),
     )

@@ -2,17 +2,14 @@
 media. The one implementation of these rules: the API validates with it, and the editor asks
 ``POST /api/v1/text/measure`` instead of re-implementing the counting in JavaScript.
 
-Counting: X weights text with its official ``twitter-text`` rules (every link counts as 23,
-emoji and CJK as 2). LinkedIn, Facebook and Instagram document their limits in characters; we
-count Unicode code points of the NFC-normalised text, which is what a person sees as
-characters for all but a few combined emoji (where we over-count, the safe direction).
+Limits, media rules and how text is counted come from each platform's provider descriptor
+(X weights text with its official ``twitter-text`` rules in ``providers/x/text.py``; platforms
+that document limits in characters count NFC code points, ``providers/text.py``).
 """
 
 from __future__ import annotations
 
 import re
-import unicodedata
-import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -21,43 +18,10 @@ from growth_manager.content.records import Draft
 from growth_manager.models.content import MediaKind, Platform
 from growth_manager.providers.registry import descriptor
 
-with warnings.catch_warnings():
-    # twitter-text imports pkg_resources at import time, which warns on current setuptools.
-    warnings.simplefilter("ignore")
-    import twitter_text
-    from twitter_text.extract_urls import extract_urls_with_indices
-
-X_URL_WEIGHT = 23
-_LINE_ENDINGS = re.compile(r"\r\n|\r|\n")  # twitter-text's convert_line_ending
-
 
 def normalise_text(text: str) -> str:
     """Line endings as browsers type them (\\r\\n from form posts) count once, as \\n."""
     return text.replace("\r\n", "\n").replace("\r", "\n")
-
-
-def count_code_points(text: str) -> int:
-    return len(unicodedata.normalize("NFC", text))
-
-
-@lru_cache(maxsize=8192)
-def count_x_weighted(text: str) -> int:
-    """X's weighted length (twitter-text v3: links 23, CJK and emoji 2, most else 1).
-
-    Cached, and plain-ASCII text takes a short path: ``parse_tweet`` runs a regex of every emoji
-    over the whole text (about 1 ms for a short post), and every draft listed is measured again,
-    which made emoji matching most of a draft list's CPU. ASCII text holds no emoji, and every
-    ASCII character weighs 1, so its length is its characters with each link counted as 23
-    (after twitter-text's line-ending folding). tests/content/test_rules.py checks the short
-    path against ``parse_tweet`` on generated text.
-    """
-    if not text:
-        return 0
-    if text.isascii():
-        folded = _LINE_ENDINGS.sub("\n", text)
-        urls = extract_urls_with_indices(folded)
-        return len(folded) - sum(len(url["url"]) for url in urls) + X_URL_WEIGHT * len(urls)
-    return int(twitter_text.parse_tweet(text).weightedLength)
 
 
 # A hashtag starts after a non-word character (or the start) so "a#b" and "&#39;" are not tags.
@@ -90,53 +54,32 @@ class PlatformRules:
     media: MediaRules = MediaRules(max_images=10, max_videos=1, max_items=10, can_mix=False)
 
 
-def _rules(
-    platform: Platform,
-    count: Callable[[str], int],
-    *,
-    counting_note: str | None = None,
-    can_mix: bool = False,
-    requires_media: bool = False,
-) -> PlatformRules:
-    """Limits come from the platform's provider descriptor, so publishing and validation can
-    never disagree about them."""
+def _rules(platform: Platform) -> PlatformRules:
+    """Limits and counting come from the platform's provider descriptor, so publishing and
+    validation can never disagree about them."""
     described = descriptor(platform.value)
     max_items = max(described.max_images, described.max_videos)
+    can_mix = described.mixes_media
     return PlatformRules(
         platform=platform,
         name=described.display_name,
         limit=described.text_limit,
-        count=count,
-        counting_note=counting_note,
+        count=described.count_text,
+        counting_note=described.counting_note,
         max_hashtags=described.max_hashtags,
         media=MediaRules(
             max_images=described.max_images,
             max_videos=max_items if can_mix else described.max_videos,
             max_items=max_items,
             can_mix=can_mix,
-            requires_media=requires_media,
+            requires_media=described.requires_media,
         ),
     )
 
 
-RULES: dict[Platform, PlatformRules] = {
-    Platform.linkedin: _rules(Platform.linkedin, count_code_points),
-    Platform.x: _rules(
-        Platform.x, count_x_weighted, counting_note="X counts links as 23 and emoji as 2"
-    ),
-    Platform.facebook: _rules(Platform.facebook, count_code_points),
-    # A carousel holds up to 10 images and videos; a post without media cannot publish.
-    Platform.instagram: _rules(
-        Platform.instagram, count_code_points, can_mix=True, requires_media=True
-    ),
-}
-
-PLATFORM_ORDER: tuple[Platform, ...] = (
-    Platform.linkedin,
-    Platform.x,
-    Platform.facebook,
-    Platform.instagram,
-)
+# Drafts are written for the platforms of the Platform column, in its order.
+PLATFORM_ORDER: tuple[Platform, ...] = tuple(Platform)
+RULES: dict[Platform, PlatformRules] = {platform: _rules(platform) for platform in PLATFORM_ORDER}
 
 
 @dataclass(frozen=True)

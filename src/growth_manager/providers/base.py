@@ -8,13 +8,17 @@ failure it raises is one of :mod:`growth_manager.providers.errors`.
 from __future__ import annotations
 
 import fnmatch
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal, Protocol
+from datetime import date, datetime, timedelta
+from typing import Any, Protocol
 
-PlatformKey = Literal["x", "linkedin", "facebook", "instagram"]
-PLATFORMS: tuple[PlatformKey, ...] = ("x", "linkedin", "facebook", "instagram")
-AccountKind = Literal["user", "member", "organization", "page", "instagram_business"]
+from growth_manager.providers.text import count_code_points
+
+# A platform's key ("x", "linkedin", …): whatever its folder registers (see ``registry``).
+PlatformKey = str
+# What an identity is on its platform ("user", "member", "organization", "page", …).
+AccountKind = str
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,41 @@ class ProviderConfig:
 
 
 @dataclass(frozen=True)
+class KindFacts:
+    """One kind of account on a platform: what people call it, and the scopes it needs (without
+    ``publish`` it can't post at all; without ``analytics`` it posts but its numbers can't be
+    read)."""
+
+    label: str  # "LinkedIn page"
+    publish: tuple[str, ...]
+    analytics: tuple[str, ...] = ()
+    choose_label: str = ""  # on the page where a login's identities are picked, if different
+
+
+@dataclass(frozen=True)
+class AppSettings:
+    """Where the operator configures the platform's app: names of :class:`Settings` fields
+    (read by ``accounts/platforms.py``; providers never read settings), and the sandbox's demo
+    app used when none is configured."""
+
+    credentials: tuple[str, str]  # (client id, client secret)
+    api_base: str
+    auth_base: str
+    api_version: str | None = None
+    sandbox_client: tuple[str, str] = ("", "")
+
+    @property
+    def env_names(self) -> str:
+        """The environment variables that configure the app, for "set …" messages."""
+        client_id, client_secret = self.credentials
+        return f"GROWTH_{client_id.upper()} and GROWTH_{client_secret.upper()}"
+
+
+@dataclass(frozen=True)
 class Descriptor:
-    """What a platform allows, for validation, the dashboard and the job layer."""
+    """Everything the rest of the product may know about a platform: limits, media rules,
+    scopes per account kind, token behaviour and how its login is shared. Code outside the
+    platform's folder asks this instead of testing the platform's name."""
 
     platform: PlatformKey
     display_name: str
@@ -46,13 +83,39 @@ class Descriptor:
     supports_threads: bool
     supports_first_comment: bool
     uses_pkce: bool
-    publish_scopes: tuple[str, ...]
-    analytics_scopes: tuple[str, ...]
+    # The scopes each account kind needs (the one table: connect, health and the API use it).
+    kinds: Mapping[AccountKind, KindFacts]
+    app: AppSettings
     identity_scopes: tuple[str, ...] = ()
+    # Asked for at consent but not required to publish (e.g. X's media.write, for media only).
+    extra_scopes: tuple[str, ...] = ()
     scope_separator: str = " "
+    # Refresh this long before the access token expires.
+    refresh_margin: timedelta = timedelta(days=1)
+    # Accounts whose tokens may be one and the same (a Page and its Instagram account share
+    # the page token); revoking for one must not cut the others.
+    family_name: str = ""
+    # The platform whose login (and OAuth callback) connects this one; "" is its own.
+    login_via: PlatformKey = ""
+    # What a login of this platform lists, for "this login has no …" messages.
+    identities_noun: str = "accounts"
+    # One identity per login: a usable one is connected at once, without a choice page.
+    single_identity: bool = False
+    # Refresh tokens are single-use: a refresh whose answer was lost may have spent it.
+    rotates_refresh_tokens: bool = False
     access_lifetime: str = ""
     refresh_behaviour: str = ""
     max_hashtags: int | None = None
+    # How the platform counts a post's length against ``text_limit``, and what to tell people
+    # about it when a text is too long (when it is not plain characters).
+    count_text: Callable[[str], int] = field(default=count_code_points, repr=False)
+    counting_note: str | None = None
+    # The configured API version (``app.api_version``'s value) and today → a warning when
+    # that version is near or past its sunset, else None.
+    version_warning: Callable[[str, date], str | None] | None = field(default=None, repr=False)
+    # One post may mix images and videos (a carousel); a post without media can't publish.
+    mixes_media: bool = False
+    requires_media: bool = False
     # What each rate-limit budget is for, in words: (scope, "METHOD /path" glob, words), first
     # match wins. The platform's rate-limit headers name raw API paths; people need the purpose.
     budget_purposes: tuple[tuple[str, str, str], ...] = ()
@@ -65,11 +128,55 @@ class Descriptor:
         return f"Other {self.display_name} calls"
 
     @property
+    def login_platform(self) -> PlatformKey:
+        """The platform whose consent and callback serve this one."""
+        return self.login_via or self.platform
+
+    @property
+    def family(self) -> str:
+        return self.family_name or self.platform
+
+    @property
+    def publish_scopes(self) -> tuple[str, ...]:
+        return _unique(scope for scopes in self.kinds.values() for scope in scopes.publish)
+
+    @property
+    def analytics_scopes(self) -> tuple[str, ...]:
+        return _unique(scope for scopes in self.kinds.values() for scope in scopes.analytics)
+
+    @property
     def requested_scopes(self) -> tuple[str, ...]:
-        seen: dict[str, None] = {}
-        for scope in (*self.identity_scopes, *self.publish_scopes, *self.analytics_scopes):
-            seen.setdefault(scope, None)
-        return tuple(seen)
+        return _unique(
+            (
+                *self.identity_scopes,
+                *self.publish_scopes,
+                *self.analytics_scopes,
+                *self.extra_scopes,
+            )
+        )
+
+    def kind_label(self, kind: AccountKind, *, choosing: bool = False) -> str:
+        """What people call an account of ``kind`` here ("LinkedIn page")."""
+        facts = self.kinds.get(kind)
+        if facts is None:
+            return f"{self.display_name} {kind.replace('_', ' ')}"
+        return (facts.choose_label if choosing else "") or facts.label
+
+    def missing_publish_scopes(self, kind: AccountKind, granted: Iterable[str]) -> list[str]:
+        """Scopes ``kind`` needs to publish that ``granted`` lacks (none for a kind the
+        platform does not list)."""
+        have = set(granted)
+        wanted = self.kinds.get(kind)
+        return [s for s in (wanted.publish if wanted else ()) if s not in have]
+
+    def missing_analytics_scopes(self, kind: AccountKind, granted: Iterable[str]) -> list[str]:
+        have = set(granted)
+        wanted = self.kinds.get(kind)
+        return [s for s in (wanted.analytics if wanted else ()) if s not in have]
+
+
+def _unique(scopes: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(scopes))
 
 
 @dataclass(frozen=True)

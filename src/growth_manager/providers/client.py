@@ -1,17 +1,25 @@
-"""The HTTP client every provider uses: timeouts on every call, one classification point,
-and the rate-limit budget of every response handed to whoever asked to watch it."""
+"""The HTTP client every provider uses: timeouts on every call, one classification point (the
+platform's own classifier), and the rate-limit budget of every response handed to whoever
+asked to watch it."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from datetime import datetime
+from typing import Any, ClassVar
 
 import httpx2
 
 from growth_manager.providers.base import Descriptor, PlatformKey, ProviderConfig
-from growth_manager.providers.http import RateLimitState, parse_rate_limits, send
+from growth_manager.providers.errors import ProviderError
+from growth_manager.providers.http import Classifier, RateLimitParser, RateLimitState, send
 
 RateLimitObserver = Callable[[list[RateLimitState]], None]
+
+
+def no_rate_limits(platform: str, response: httpx2.Response) -> list[RateLimitState]:
+    """For platforms that report no budgets in their headers."""
+    return []
 
 
 class PlatformHttp:
@@ -19,10 +27,14 @@ class PlatformHttp:
         self,
         platform: str,
         timeout_seconds: float,
+        classify: Classifier,
+        parse_rate_limits: RateLimitParser = no_rate_limits,
         on_rate_limits: RateLimitObserver | None = None,
         transport: httpx2.BaseTransport | None = None,
     ) -> None:
         self.platform = platform
+        self.classify = classify
+        self.parse_rate_limits = parse_rate_limits
         self.on_rate_limits = on_rate_limits
         self._client = httpx2.Client(
             timeout=httpx2.Timeout(timeout_seconds, connect=5.0), transport=transport
@@ -30,12 +42,12 @@ class PlatformHttp:
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx2.Response:
         request = self._client.build_request(method, url, **kwargs)
-        return send(self._client, self.platform, request, observe=self._observe)
+        return send(self._client, self.platform, request, self.classify, observe=self._observe)
 
     def _observe(self, response: httpx2.Response) -> None:
         if self.on_rate_limits is None:
             return
-        states = parse_rate_limits(self.platform, response)
+        states = self.parse_rate_limits(self.platform, response)
         if states:
             self.on_rate_limits(states)
 
@@ -44,10 +56,23 @@ class PlatformHttp:
 
 
 class HttpProvider:
-    """What every provider shares: its config and one HTTP client that reports budgets."""
+    """What every provider shares: its config and one HTTP client that reports budgets.
 
-    descriptor: Descriptor
-    platform: PlatformKey
+    A platform's provider class sets its ``descriptor`` and its ``classify`` and
+    ``parse_rate_limits`` (as ``staticmethod``); the registry knows the platform by them."""
+
+    descriptor: ClassVar[Descriptor]
+    platform: ClassVar[PlatformKey]
+
+    @staticmethod
+    def classify(platform: str, response: httpx2.Response, now: datetime) -> ProviderError:
+        """The platform's outcome for a non-2xx response (see :data:`http.Classifier`)."""
+        raise NotImplementedError
+
+    @staticmethod
+    def parse_rate_limits(platform: str, response: httpx2.Response) -> list[RateLimitState]:
+        """Every budget the response reports; none unless the platform sends budgets."""
+        return no_rate_limits(platform, response)
 
     def __init__(
         self,
@@ -56,4 +81,10 @@ class HttpProvider:
         http: PlatformHttp | None = None,
     ) -> None:
         self.config = config
-        self.http = http or PlatformHttp(self.platform, config.timeout_seconds, on_rate_limits)
+        self.http = http or PlatformHttp(
+            self.platform,
+            config.timeout_seconds,
+            type(self).classify,
+            type(self).parse_rate_limits,
+            on_rate_limits,
+        )

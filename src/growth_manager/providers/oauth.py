@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx2
 from authlib.common.security import generate_token
@@ -19,6 +19,9 @@ from growth_manager.providers.errors import (
     Rejected,
     Transient,
 )
+
+if TYPE_CHECKING:
+    from growth_manager.providers.client import HttpProvider
 
 FATAL_OAUTH_ERRORS = {"invalid_grant", "invalid_token", "unauthorized_client", "access_denied"}
 
@@ -52,8 +55,11 @@ def oauth_client(
     )
 
 
-def call_token_endpoint(platform: str, call: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-    """Run an Authlib token call, turning its exceptions into provider outcomes."""
+def call_token_endpoint(
+    provider: HttpProvider, call: Callable[[], dict[str, Any]]
+) -> dict[str, Any]:
+    """Run an Authlib token call, turning its exceptions into ``provider``'s outcomes."""
+    platform = provider.platform
     try:
         return call()
     except OAuthError as exc:
@@ -74,9 +80,7 @@ def call_token_endpoint(platform: str, call: Callable[[], dict[str, Any]]) -> di
             platform, f"the token endpoint did not answer ({type(exc).__name__})"
         ) from exc
     except httpx2.HTTPStatusError as exc:
-        from growth_manager.providers.http import classify
-
-        raise classify(platform, exc.response) from exc
+        raise provider.classify(platform, exc.response, datetime.now(UTC)) from exc
     except ValueError as exc:  # non-JSON body (an HTML error page, a proxy's 502)
         raise Transient(platform, "the token endpoint answered something that is not JSON") from exc
     except ProviderError:

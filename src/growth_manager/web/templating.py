@@ -19,6 +19,8 @@ from jinja2.runtime import Context
 
 from growth_manager import __version__
 from growth_manager.auth.dependencies import csrf_token
+from growth_manager.providers.base import Descriptor
+from growth_manager.providers.registry import descriptor, is_platform
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -45,6 +47,15 @@ def local_time(context: Context, value: datetime | None, fmt: str = "%d %b %Y %H
 
 
 templates.env.filters["local_time"] = local_time
+
+
+def platform_facts(platform: str) -> Descriptor | None:
+    """The platform's descriptor, for templates (None for a platform no longer registered):
+    pages ask it for names, kinds and logins instead of testing platform names."""
+    return descriptor(platform) if is_platform(platform) else None
+
+
+templates.env.globals["platform_facts"] = platform_facts
 
 FLASH_KEY = "_flash"
 

@@ -9,53 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from growth_manager.providers.base import (
-    AccountProfile,
-    Connection,
-    Descriptor,
-    TokenSet,
-)
+from growth_manager.providers.base import AccountProfile, Connection, TokenSet
 from growth_manager.providers.client import HttpProvider
-from growth_manager.providers.errors import Rejected
+from growth_manager.providers.errors import ReauthRequired, Rejected
 from growth_manager.providers.oauth import call_token_endpoint, oauth_client, token_set
-
-DESCRIPTOR = Descriptor(
-    platform="x",
-    display_name="X",
-    text_limit=280,
-    counting="weighted: links count 23, emoji and CJK characters 2",
-    media_kinds=("image", "gif", "video"),
-    max_images=4,
-    max_videos=1,
-    supports_threads=True,
-    supports_first_comment=True,
-    uses_pkce=True,
-    identity_scopes=("users.read", "offline.access"),
-    publish_scopes=("tweet.read", "tweet.write", "users.read", "media.write"),
-    analytics_scopes=("tweet.read", "users.read"),
-    access_lifetime="2 hours",
-    refresh_behaviour="rotating, single-use refresh tokens (needs offline.access)",
-    # x-user-limit-24hour / x-app-limit-24hour come with posting; x-rate-limit-* is per
-    # endpoint, per 15-minute window (reference A.7).
-    budget_purposes=(
-        ("user-24h", "*", "Posts by this account today"),
-        ("app-24h", "*", "Posts by the whole app today"),
-        ("*", "GET /2/users/me", "Profile reads"),
-        ("*", "POST /2/tweets", "Posts"),
-        ("*", "DELETE /2/tweets/*", "Post deletions"),
-        ("*", "GET /2/tweets*", "Post reads and metrics"),
-        ("*", "GET /2/users/*/tweets", "Timeline reads"),
-        ("*", "* /2/media/upload*", "Media uploads"),
-        ("*", "* /2/oauth2/*", "Sign-in and token renewal"),
-    ),
-)
+from growth_manager.providers.x import errors
+from growth_manager.providers.x.descriptor import DESCRIPTOR
 
 USER_FIELDS = "profile_image_url,public_metrics,username,name"
 
 
 class XProvider(HttpProvider):
     descriptor = DESCRIPTOR
-    platform = "x"
+    platform = DESCRIPTOR.platform
+    classify = staticmethod(errors.classify)
+    parse_rate_limits = staticmethod(errors.parse_rate_limits)
 
     # --- OAuth -------------------------------------------------------------------------------
     @property
@@ -84,7 +52,7 @@ class XProvider(HttpProvider):
     def complete_login(self, code: str, code_verifier: str | None) -> Connection:
         with self._oauth() as client:
             raw = call_token_endpoint(
-                "x",
+                self,
                 lambda: client.fetch_token(
                     self.token_endpoint, code=code, code_verifier=code_verifier
                 ),
@@ -95,15 +63,13 @@ class XProvider(HttpProvider):
 
     def refresh(self, token: TokenSet) -> TokenSet:
         if not token.refresh_token:
-            from growth_manager.providers.errors import ReauthRequired
-
             raise ReauthRequired(
-                "x", "no refresh token was granted (offline.access missing); reconnect"
+                self.platform, "no refresh token was granted (offline.access missing); reconnect"
             )
         refresh_token = token.refresh_token
         with self._oauth() as client:
             raw = call_token_endpoint(
-                "x",
+                self,
                 lambda: client.refresh_token(self.token_endpoint, refresh_token=refresh_token),
             )
         # X rotates: the response carries a new refresh token and the old one is now dead.
@@ -124,7 +90,7 @@ class XProvider(HttpProvider):
                         client.revoke_token(url, token=value, token_type_hint=hint)
                     )
 
-                call_token_endpoint("x", revoke_one)
+                call_token_endpoint(self, revoke_one)
         return True
 
     # --- API -----------------------------------------------------------------------------------
@@ -137,12 +103,14 @@ class XProvider(HttpProvider):
         )
         data = response.json().get("data") or {}
         if not data.get("id"):
-            raise Rejected("x", "GET /2/users/me answered without a user id")
+            raise Rejected(self.platform, "GET /2/users/me answered without a user id")
         if account_external_id and data["id"] != account_external_id:
-            raise Rejected("x", f"this login is @{data.get('username')}, not the connected account")
+            raise Rejected(
+                self.platform, f"this login is @{data.get('username')}, not the connected account"
+            )
         metrics = data.get("public_metrics") or {}
         return AccountProfile(
-            platform="x",
+            platform=self.platform,
             kind="user",
             external_id=str(data["id"]),
             name=str(data.get("name") or data.get("username") or data["id"]),

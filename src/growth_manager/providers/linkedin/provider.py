@@ -12,57 +12,21 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from growth_manager.providers.base import (
-    AccountProfile,
-    Connection,
-    Descriptor,
-    TokenSet,
-)
+from growth_manager.providers.base import AccountProfile, Connection, TokenSet
 from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ProviderError, ReauthRequired, Rejected
+from growth_manager.providers.linkedin import errors
+from growth_manager.providers.linkedin.descriptor import DESCRIPTOR
 from growth_manager.providers.oauth import call_token_endpoint, oauth_client, token_set
 
-DESCRIPTOR = Descriptor(
-    platform="linkedin",
-    display_name="LinkedIn",
-    text_limit=3000,
-    counting="characters",
-    media_kinds=("image", "video"),
-    max_images=10,
-    max_videos=1,
-    supports_threads=False,
-    supports_first_comment=True,
-    uses_pkce=False,
-    identity_scopes=("openid", "profile", "email"),
-    publish_scopes=("w_member_social", "w_organization_social"),
-    analytics_scopes=("r_member_postAnalytics", "r_organization_social", "rw_organization_admin"),
-    access_lifetime="60 days",
-    refresh_behaviour="non-rotating refresh token, 365 days from the first login",
-    # LinkedIn sends no rate-limit headers (its limits are daily, per app and member, and only
-    # visible in the developer portal), so no budget is ever recorded; the names are here for
-    # when a 429 is.
-    budget_purposes=(
-        ("*", "* /rest/posts*", "Posts"),
-        ("*", "* /v2/userinfo", "Profile reads"),
-        ("*", "* /oauth/v2/*", "Sign-in and token renewal"),
-    ),
-)
-# Per account kind: members publish with w_member_social; pages need the organization scopes.
-PUBLISH_SCOPES_BY_KIND = {
-    "member": ("w_member_social",),
-    "organization": ("w_organization_social",),
-}
-ANALYTICS_SCOPES_BY_KIND = {
-    "member": ("r_member_postAnalytics",),
-    "organization": ("r_organization_social", "rw_organization_admin"),
-}
 DEFAULT_VERSION = "202601"
 ADMIN_ROLES = ("ADMINISTRATOR", "CONTENT_ADMIN", "DIRECT_SPONSORED_CONTENT_POSTER")
 
 
 class LinkedInProvider(HttpProvider):
     descriptor = DESCRIPTOR
-    platform = "linkedin"
+    platform = DESCRIPTOR.platform
+    classify = staticmethod(errors.classify)
 
     @property
     def version(self) -> str:
@@ -93,7 +57,7 @@ class LinkedInProvider(HttpProvider):
     def complete_login(self, code: str, code_verifier: str | None) -> Connection:
         with self._oauth() as client:
             raw = call_token_endpoint(
-                "linkedin",
+                self,
                 lambda: client.fetch_token(
                     f"{self.config.auth_base}/oauth/v2/accessToken", code=code
                 ),
@@ -110,13 +74,13 @@ class LinkedInProvider(HttpProvider):
     def refresh(self, token: TokenSet) -> TokenSet:
         if not token.refresh_token:
             raise ReauthRequired(
-                "linkedin",
+                self.platform,
                 "LinkedIn gave this app no refresh token; sign in again before the token expires",
             )
         refresh_token = token.refresh_token
         with self._oauth() as client:
             raw = call_token_endpoint(
-                "linkedin",
+                self,
                 lambda: client.refresh_token(
                     f"{self.config.auth_base}/oauth/v2/accessToken", refresh_token=refresh_token
                 ),
@@ -165,12 +129,12 @@ class LinkedInProvider(HttpProvider):
         data = response.json()
         sub = data.get("sub")
         if not sub:
-            raise Rejected("linkedin", "GET /v2/userinfo answered without a member id (sub)")
+            raise Rejected(self.platform, "GET /v2/userinfo answered without a member id (sub)")
         urn = f"urn:li:person:{sub}"
         if account_external_id and urn != account_external_id:
-            raise Rejected("linkedin", "this login is a different LinkedIn member")
+            raise Rejected(self.platform, "this login is a different LinkedIn member")
         return AccountProfile(
-            platform="linkedin",
+            platform=self.platform,
             kind="member",
             external_id=urn,
             name=str(data.get("name") or sub),
@@ -209,7 +173,7 @@ class LinkedInProvider(HttpProvider):
                     raise
                 profiles.append(
                     AccountProfile(
-                        platform="linkedin", kind="organization", external_id=urn, name=urn
+                        platform=self.platform, kind="organization", external_id=urn, name=urn
                     )
                 )
         return profiles
@@ -224,7 +188,7 @@ class LinkedInProvider(HttpProvider):
         data = response.json()
         name = data.get("localizedName") or _localized(data.get("name")) or urn
         return AccountProfile(
-            platform="linkedin",
+            platform=self.platform,
             kind="organization",
             external_id=urn,
             name=str(name),

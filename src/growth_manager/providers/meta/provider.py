@@ -15,88 +15,17 @@ right, and its exchange is a GET with query parameters.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
-from growth_manager.providers.base import (
-    AccountProfile,
-    Connection,
-    Descriptor,
-    PlatformKey,
-    TokenSet,
-)
+from growth_manager.providers.base import AccountProfile, Connection, Descriptor, TokenSet
 from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ReauthRequired, Rejected
+from growth_manager.providers.meta import errors
+from growth_manager.providers.meta.descriptor import FACEBOOK, INSTAGRAM, LOGIN_SCOPES
 from growth_manager.providers.oauth import token_set
 
 DEFAULT_GRAPH_VERSION = "v23.0"
-LOGIN_SCOPES = (
-    "pages_show_list",
-    "pages_manage_posts",
-    "pages_read_engagement",
-    "read_insights",
-    "pages_read_user_engagement",
-    "pages_manage_engagement",  # first comments on Page posts
-    "instagram_basic",
-    "instagram_content_publish",
-    "instagram_manage_insights",
-    "instagram_manage_comments",  # first comments on Instagram media
-    "business_management",
-)
-# Graph reports usage per app (X-App-Usage: every call of every user of the app) and per Page
-# or Instagram account (X-Business-Use-Case-Usage), in percent of an hourly allowance.
-META_BUDGET_PURPOSES = (
-    ("app-usage", "*", "All calls of this app to Meta"),
-    ("business-use-case", "*", "Calls about this account"),
-    ("*", "* /oauth/access_token", "Sign-in and token renewal"),
-    ("*", "* /*/oauth/access_token", "Sign-in and token renewal"),
-    ("*", "GET /*/me/accounts", "Page list reads"),
-    ("*", "* /*/insights", "Analytics reads"),
-    ("*", "POST /*/media_publish", "Instagram publishing"),
-    ("*", "POST /*/media", "Instagram uploads"),
-    ("*", "POST /*/feed", "Facebook posts"),
-    ("*", "POST /*/photos", "Facebook photo uploads"),
-    ("*", "GET /*", "Profile and post reads"),
-)
-FACEBOOK = Descriptor(
-    platform="facebook",
-    display_name="Facebook",
-    text_limit=63206,
-    counting="characters",
-    media_kinds=("image", "video"),
-    max_images=10,
-    max_videos=1,
-    supports_threads=False,
-    supports_first_comment=True,
-    uses_pkce=False,
-    identity_scopes=("pages_show_list",),
-    publish_scopes=("pages_show_list", "pages_manage_posts", "pages_read_engagement"),
-    analytics_scopes=("read_insights", "pages_read_user_engagement"),
-    scope_separator=",",
-    access_lifetime="60-day user token; Page tokens do not expire",
-    refresh_behaviour="no refresh token: the user signs in again before the 60 days end",
-    budget_purposes=META_BUDGET_PURPOSES,
-)
-INSTAGRAM = Descriptor(
-    platform="instagram",
-    display_name="Instagram",
-    text_limit=2200,
-    counting="characters, at most 30 hashtags",
-    media_kinds=("image", "video"),
-    max_images=10,
-    max_videos=1,
-    supports_threads=False,
-    supports_first_comment=True,
-    uses_pkce=False,
-    identity_scopes=("pages_show_list", "instagram_basic"),
-    publish_scopes=("instagram_basic", "instagram_content_publish", "pages_show_list"),
-    analytics_scopes=("instagram_manage_insights",),
-    scope_separator=",",
-    access_lifetime="60-day user token; Page tokens do not expire",
-    refresh_behaviour="no refresh token: the user signs in again before the 60 days end",
-    max_hashtags=30,
-    budget_purposes=META_BUDGET_PURPOSES,
-)
 PAGE_FIELDS = (
     "id,name,access_token,username,fan_count,followers_count,picture{url},"
     "instagram_business_account{id,username,name,profile_picture_url,followers_count}"
@@ -106,8 +35,10 @@ PAGE_FIELDS = (
 class MetaProvider(HttpProvider):
     """Shared by Facebook Pages and Instagram: one login, one Graph API."""
 
-    descriptor: Descriptor = FACEBOOK
-    platform: PlatformKey = "facebook"
+    descriptor: ClassVar[Descriptor] = FACEBOOK
+    platform: ClassVar[str] = FACEBOOK.platform
+    classify = staticmethod(errors.classify)
+    parse_rate_limits = staticmethod(errors.parse_rate_limits)
 
     @property
     def version(self) -> str:
@@ -201,7 +132,7 @@ class MetaProvider(HttpProvider):
         picture = ((page.get("picture") or {}).get("data") or {}).get("url")
         accounts = [
             AccountProfile(
-                platform="facebook",
+                platform=FACEBOOK.platform,
                 kind="page",
                 external_id=str(page["id"]),
                 name=str(page.get("name") or page["id"]),
@@ -215,7 +146,7 @@ class MetaProvider(HttpProvider):
         if isinstance(ig, dict) and ig.get("id"):
             accounts.append(
                 AccountProfile(
-                    platform="instagram",
+                    platform=INSTAGRAM.platform,
                     kind="instagram_business",
                     external_id=str(ig["id"]),
                     name=str(ig.get("name") or ig.get("username") or ig["id"]),
@@ -260,7 +191,7 @@ class MetaProvider(HttpProvider):
     def verify(self, account_external_id: str, token: TokenSet) -> AccountProfile:
         fields = (
             "id,name,username,followers_count,profile_picture_url"
-            if self.platform == "instagram"
+            if self.descriptor is INSTAGRAM
             else "id,name,username,followers_count,fan_count,picture{url}"
         )
         data = self._get(account_external_id or "me", token.access_token, fields=fields)
@@ -269,7 +200,7 @@ class MetaProvider(HttpProvider):
         picture = ((data.get("picture") or {}).get("data") or {}).get("url")
         return AccountProfile(
             platform=self.platform,
-            kind="instagram_business" if self.platform == "instagram" else "page",
+            kind="instagram_business" if self.descriptor is INSTAGRAM else "page",
             external_id=str(data["id"]),
             name=str(data.get("name") or data.get("username") or data["id"]),
             username=data.get("username"),
@@ -280,9 +211,9 @@ class MetaProvider(HttpProvider):
 
 class FacebookProvider(MetaProvider):
     descriptor = FACEBOOK
-    platform = "facebook"
+    platform = FACEBOOK.platform
 
 
 class InstagramProvider(MetaProvider):
     descriptor = INSTAGRAM
-    platform = "instagram"
+    platform = INSTAGRAM.platform
