@@ -76,6 +76,15 @@ class RateLimited(AppError):
     type = "rate_limited"
 
 
+class PageAnswer(Exception):
+    """Raised by a dashboard page's dependency that answers the request itself (a refusal
+    already rendered in the layout): the response is sent as it is."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
+
+
 HTTP_ERROR_TYPES = {
     401: "not_authenticated",
     404: "not_found",
@@ -272,6 +281,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body(exc.type, exc.detail), status_code=exc.status_code, headers=exc.headers
         )
+
+    @app.exception_handler(PageAnswer)
+    async def _page_answer(request: Request, exc: PageAnswer) -> Response:
+        return exc.response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
