@@ -10,12 +10,10 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import event, select
+from sqlalchemy import event
 
 from growth_manager.db import Database
-from growth_manager.models.user import User
-from tests.business.conftest import Team
-from tests.support.factories import login_client
+from tests.business.conftest import Team, login
 
 # The statement BusinessRepository.membership runs: one business, the caller's role in it.
 MEMBERSHIP = re.compile(
@@ -37,13 +35,6 @@ def membership_lookups(database: Database) -> Iterator[list[str]]:
     event.listen(database.engine, "before_cursor_execute", record)
     yield seen
     event.remove(database.engine, "before_cursor_execute", record)
-
-
-def sign_in(client: TestClient, database: Database, user_id: int) -> str:
-    with database.session() as session:
-        user = session.scalar(select(User).where(User.id == user_id))
-        assert user is not None
-    return login_client(client, user)
 
 
 def test_an_owner_removing_a_member_is_checked_once(
@@ -70,7 +61,7 @@ def test_reading_accounts_is_checked_once(
 def test_the_account_picker_page_is_checked_once(
     client: TestClient, team: Team, database: Database, membership_lookups: list[str]
 ) -> None:
-    sign_in(client, database, team.owner.id)
+    login(client, database, team.owner.email)
     response = client.get(
         f"/businesses/{team.business_id}/connections/choose/no-such-choice",
         follow_redirects=False,
@@ -83,7 +74,7 @@ def test_the_account_picker_page_is_checked_once(
 def test_a_refused_role_change_shows_the_members_without_a_second_check(
     client: TestClient, team: Team, database: Database, membership_lookups: list[str]
 ) -> None:
-    csrf = sign_in(client, database, team.owner.id)
+    csrf = login(client, database, team.owner.email)
     response = client.post(
         f"/businesses/{team.business_id}/members/{team.owner.id}/role",
         data={"csrf_token": csrf, "role": "viewer"},
@@ -95,30 +86,38 @@ def test_a_refused_role_change_shows_the_members_without_a_second_check(
     assert len(membership_lookups) == 1
 
 
+NOT_FOUND = "Business {b} was not found."
+TOO_LOW = "This needs the editor role in this business; you are viewer."
+
+
 @pytest.mark.parametrize(
-    "path", ["/businesses/{b}/drafts", "/businesses/{b}/connections", "/businesses/{b}/members"]
+    ("who", "path", "status", "detail", "switcher"),
+    [
+        ("stranger", "/businesses/{b}/drafts", 404, NOT_FOUND, "Stranger Things Ltd"),
+        ("stranger", "/businesses/{b}/connections", 404, NOT_FOUND, "Stranger Things Ltd"),
+        ("stranger", "/businesses/{b}/members", 404, NOT_FOUND, "Stranger Things Ltd"),
+        ("viewer", "/businesses/{b}/drafts/new", 403, TOO_LOW, "Bakery Blum"),
+    ],
 )
-def test_another_tenants_page_is_the_error_page_in_the_layout(
-    client: TestClient, team: Team, database: Database, path: str
+def test_a_refused_page_is_the_error_page_in_the_layout(
+    client: TestClient,
+    team: Team,
+    database: Database,
+    who: str,
+    path: str,
+    status: int,
+    detail: str,
+    switcher: str,
 ) -> None:
-    sign_in(client, database, team.stranger.id)
+    login(client, database, team.by_role(who).email)
     response = client.get(path.format(b=team.business_id))
-    assert response.status_code == 404
+    assert response.status_code == status
     assert response.headers["content-type"].startswith("text/html")
-    assert f"Business {team.business_id} was not found." in response.text
-    # The layout: the stranger's own business in the switcher, nothing of the other one.
-    assert "Stranger Things Ltd" in response.text
-    assert "Bakery Blum" not in response.text
-
-
-def test_too_low_a_role_on_a_page_is_a_403_page_naming_the_role(
-    client: TestClient, team: Team, database: Database
-) -> None:
-    sign_in(client, database, team.viewer.id)
-    response = client.get(f"/businesses/{team.business_id}/drafts/new")
-    assert response.status_code == 403
-    assert response.headers["content-type"].startswith("text/html")
-    assert "This needs the editor role in this business; you are viewer." in response.text
+    assert detail.format(b=team.business_id) in response.text
+    # The layout: the switcher lists the caller's own businesses, and only those.
+    assert switcher in response.text
+    if who == "stranger":
+        assert "Bakery Blum" not in response.text
 
 
 def test_the_api_answers_the_same_refusals_as_json(client: TestClient, team: Team) -> None:
