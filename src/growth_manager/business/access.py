@@ -76,6 +76,7 @@ def businesses_of(session: Session, user: User) -> list[tuple[Business, Role]]:
 
 
 def is_api(request: Request) -> bool:
+    # The app's one line between the API and the dashboard, as for CSRF (page_csrf_protect).
     return request.url.path.startswith("/api/")
 
 
@@ -96,7 +97,8 @@ async def caller(
     _csrf: Annotated[None, Depends(csrf_protect)],
 ) -> User:
     """The signed-in user by the rules of the route's kind: the API's 401, or a page's
-    redirect to the login page."""
+    redirect to the login page. The API's CSRF rule is asked for both; on a page it passes
+    wherever the app-wide page rule has already passed."""
     if is_api(request):
         return await current_user(user, _csrf)
     return await page_user(request, user)
