@@ -13,7 +13,7 @@ from typing import Any, ClassVar, TypeVar
 
 import structlog
 from fastapi import Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from fastapi.routing import iter_route_contexts
 from starlette.types import Send
 
@@ -81,6 +81,15 @@ class UnsupportedMedia(AppError):
 class RateLimited(AppError):
     status_code = 429
     type = "rate_limited"
+
+
+class PageAnswer(Exception):
+    """Raised by a dashboard page's dependency that answers the request itself (a refusal
+    already rendered in the layout): the response is sent as it is."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(response.status_code)
+        self.response = response
 
 
 HTTP_ERROR_TYPES = {

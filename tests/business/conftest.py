@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from growth_manager.db import Database
 from growth_manager.models.base import Base
 from growth_manager.models.business import Role
-from tests.support.factories import add_member, bearer_for, make_business, make_user
+from growth_manager.models.user import User
+from tests.support.factories import add_member, bearer_for, login_client, make_business, make_user
 
 
 @dataclass(frozen=True)
@@ -73,3 +75,11 @@ def business_rows(database: Database) -> list[tuple[object, ...]]:
             table = Base.metadata.tables[name]
             rows.extend((name, *row) for row in session.execute(select(table).order_by(table.c.id)))
     return rows
+
+
+def login(client: TestClient, database: Database, email: str) -> str:
+    """Signs ``client`` in as the user with this email; returns the session's CSRF token."""
+    with database.session() as session:
+        user = session.scalar(select(User).where(User.email == email))
+        assert user is not None
+    return login_client(client, user)

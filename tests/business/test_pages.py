@@ -12,18 +12,8 @@ from sqlalchemy import select
 from growth_manager.db import Database
 from growth_manager.models.business import Business, BusinessMember, Role, Strategy
 from growth_manager.models.content import Post
-from growth_manager.models.user import User
-from tests.business.conftest import Team, business_rows, row_counts
+from tests.business.conftest import Team, business_rows, login, row_counts
 from tests.support.factories import make_strategy, make_user
-
-
-def login(client: TestClient, database: Database, email: str) -> str:
-    from tests.support.factories import login_client
-
-    with database.session() as session:
-        user = session.scalar(select(User).where(User.email == email))
-        assert user is not None
-    return login_client(client, user)
 
 
 def post(

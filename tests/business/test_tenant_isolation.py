@@ -344,7 +344,7 @@ def test_every_business_scoped_route_answers_404_to_another_tenant(
 def test_a_route_that_skips_the_scoping_point_is_caught(
     app: FastAPI, client: TestClient, database: Database
 ) -> None:
-    """The check can fail: a route that answers without asking require_business is reported."""
+    """The check can fail: a route that answers without the access dependencies is reported."""
     from fastapi import APIRouter
 
     leaky = APIRouter()

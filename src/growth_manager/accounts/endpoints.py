@@ -19,12 +19,15 @@ from growth_manager.accounts.schemas import (
 )
 from growth_manager.accounts.service import ConnectFailure, connections, missing_scopes
 from growth_manager.accounts.tokens import TokenKeeper
-from growth_manager.auth.dependencies import CurrentUser, DbSession, optional_user
-from growth_manager.business.access import require_business
+from growth_manager.auth.dependencies import DbSession, optional_user
+from growth_manager.business.access import (
+    BusinessEditor,
+    BusinessOwner,
+    BusinessViewer,
+    QueriedBusinessOwner,
+)
 from growth_manager.config import Settings
 from growth_manager.db import writes
-from growth_manager.errors import NotFound
-from growth_manager.models.business import Role
 from growth_manager.models.user import User
 from growth_manager.providers.errors import ProviderError
 from growth_manager.web.templating import flash
@@ -54,11 +57,10 @@ def authorize(
     platform: str,
     request: Request,
     session: DbSession,
-    user: CurrentUser,
-    business_id: Annotated[int, Query(description="The business to connect the account to")],
+    access: QueriedBusinessOwner,
     format: Annotated[str | None, Query(pattern="^(json|redirect)$")] = None,
 ) -> Response | AuthorizationUrl:
-    url = connections.start(session, settings_of(request), user, business_id, platform)
+    url = connections.start(session, settings_of(request), access, platform)
     if format == "json":
         return AuthorizationUrl(authorization_url=url)
     return RedirectResponse(url, status_code=303)
@@ -117,11 +119,9 @@ CHOICE_EXPIRED: dict[int | str, dict[str, Any]] = {
     response_model=PendingOut,
     responses=CHOICE_EXPIRED,
 )
-def pending(business_id: int, token: str, session: DbSession, user: CurrentUser) -> PendingOut:
-    choice = connections.pending(session, user, business_id, token)
-    existing = {
-        (a.platform, a.external_id) for a in repository.list_for_business(session, business_id)
-    }
+def pending(token: str, session: DbSession, access: BusinessOwner) -> PendingOut:
+    choice = connections.pending(session, access, token)
+    existing = {(a.platform, a.external_id) for a in connections.list(session, access)}
     return PendingOut(
         platform=choice.platform,
         expires_at=choice.expires_at,
@@ -152,9 +152,9 @@ def pending(business_id: int, token: str, session: DbSession, user: CurrentUser)
     responses=CHOICE_EXPIRED,
 )
 def choose(
-    business_id: int, token: str, body: ChooseIn, session: DbSession, user: CurrentUser
+    token: str, body: ChooseIn, session: DbSession, access: BusinessOwner
 ) -> list[AccountOut]:
-    accounts = connections.choose(session, user, business_id, token, body.identities)
+    accounts = connections.choose(session, access, token, body.identities)
     return [AccountOut.of(a, []) for a in accounts]
 
 
@@ -165,8 +165,8 @@ def choose(
     "rate-limit budget each platform last reported.",
     response_model=list[AccountOut],
 )
-def list_accounts(business_id: int, session: DbSession, user: CurrentUser) -> list[AccountOut]:
-    accounts = connections.list(session, user, business_id)
+def list_accounts(session: DbSession, access: BusinessViewer) -> list[AccountOut]:
+    accounts = connections.list(session, access)
     budgets = repository.budgets_for(session, [a.id for a in accounts])
     return [AccountOut.of(a, budgets) for a in accounts]
 
@@ -176,10 +176,8 @@ def list_accounts(business_id: int, session: DbSession, user: CurrentUser) -> li
     summary="One connected account",
     response_model=AccountOut,
 )
-def get_account(
-    business_id: int, account_id: int, session: DbSession, user: CurrentUser
-) -> AccountOut:
-    account = connections.get(session, user, business_id, account_id)
+def get_account(account_id: int, session: DbSession, access: BusinessViewer) -> AccountOut:
+    account = connections.get(session, access, account_id)
     return AccountOut.of(account, repository.budgets_for(session, [account.id]))
 
 
@@ -191,17 +189,15 @@ def get_account(
     response_model=AccountOut,
 )
 def verify_account(
-    business_id: int, account_id: int, request: Request, session: DbSession, user: CurrentUser
+    account_id: int, request: Request, session: DbSession, access: BusinessEditor
 ) -> AccountOut:
-    require_business(session, user, business_id, Role.editor)
-    if repository.get_for_business(session, business_id, account_id) is None:
-        raise NotFound(f"Account {account_id} was not found in this business.")
+    connections.get(session, access, account_id)
     session.commit()  # the keeper works in its own transactions
     keeper = TokenKeeper(request.app.state.database, settings_of(request))
     with contextlib.suppress(ProviderError):  # the keeper records the outcome on the account
         keeper.verify(account_id)
     session.expire_all()
-    account = connections.get(session, user, business_id, account_id)
+    account = connections.get(session, access, account_id)
     return AccountOut.of(account, repository.budgets_for(session, [account.id]))
 
 
@@ -213,7 +209,7 @@ def verify_account(
     response_model=AccountOut,
 )
 def disconnect(
-    business_id: int, account_id: int, request: Request, session: DbSession, user: CurrentUser
+    account_id: int, request: Request, session: DbSession, access: BusinessOwner
 ) -> AccountOut:
-    result = connections.disconnect(session, settings_of(request), user, business_id, account_id)
+    result = connections.disconnect(session, settings_of(request), access, account_id)
     return AccountOut.of(result.account, [])

@@ -20,8 +20,8 @@ from growth_manager.accounts.service import (
     missing_scopes,
 )
 from growth_manager.accounts.tokens import TokenKeeper
-from growth_manager.auth.dependencies import DbSession, PageUser
-from growth_manager.business.access import require_business
+from growth_manager.auth.dependencies import DbSession
+from growth_manager.business.access import BusinessEditor, BusinessOwner, BusinessViewer
 from growth_manager.config import Settings
 from growth_manager.errors import AppError
 from growth_manager.models.business import Role
@@ -34,12 +34,9 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/businesses/{business_id}/connections", response_class=HTMLResponse)
-def connections_page(
-    business_id: int, request: Request, session: DbSession, user: PageUser
-) -> Response:
-    access = require_business(session, user, business_id, Role.viewer)
+def connections_page(request: Request, session: DbSession, access: BusinessViewer) -> Response:
     settings: Settings = request.app.state.settings
-    accounts = repository.list_for_business(session, business_id)
+    accounts = connections.list(session, access)
     budgets = repository.budgets_for(session, [a.id for a in accounts])
     views = [AccountOut.of(a, budgets) for a in accounts]
     platforms = [
@@ -60,12 +57,12 @@ def connections_page(
         "accounts/connections.html",
         page_context(
             session,
-            user,
+            access.user,
             access,
             accounts=views,
             attention=needs_attention(accounts),
             platforms=platforms,
-            notifications=notice_repository.for_business(session, business_id),
+            notifications=notice_repository.for_business(session, access.business.id),
             can_manage=access.role.allows(Role.owner),
             can_edit=access.role.allows(Role.editor),
         ),
@@ -74,17 +71,14 @@ def connections_page(
 
 @router.get("/businesses/{business_id}/connections/choose/{token}", response_class=HTMLResponse)
 def choose_page(
-    business_id: int, token: str, request: Request, session: DbSession, user: PageUser
+    token: str, request: Request, session: DbSession, access: BusinessOwner
 ) -> Response:
-    access = require_business(session, user, business_id, Role.viewer)
     try:
-        choice = connections.pending(session, user, business_id, token)
+        choice = connections.pending(session, access, token)
     except ConnectFailure as failure:
         flash(request, failure.detail, "error")
-        return redirect(f"/businesses/{business_id}/connections")
-    existing = {
-        (a.platform, a.external_id) for a in repository.list_for_business(session, business_id)
-    }
+        return redirect(f"/businesses/{access.business.id}/connections")
+    existing = {(a.platform, a.external_id) for a in connections.list(session, access)}
     identities = [
         {
             "key": f"{a.platform}:{a.external_id}",
@@ -105,21 +99,23 @@ def choose_page(
     return render(
         request,
         "accounts/choose.html",
-        page_context(session, user, access, choice=choice, identities=identities, token=token),
+        page_context(
+            session, access.user, access, choice=choice, identities=identities, token=token
+        ),
     )
 
 
 @router.post("/businesses/{business_id}/connections/choose/{token}")
 def choose_submit(
-    business_id: int,
     token: str,
     request: Request,
     session: DbSession,
-    user: PageUser,
+    access: BusinessOwner,
     identities: Annotated[list[str] | None, Form()] = None,
 ) -> Response:
+    business_id = access.business.id
     try:
-        connected = connections.choose(session, user, business_id, token, identities or [])
+        connected = connections.choose(session, access, token, identities or [])
     except ConnectFailure as failure:
         flash(request, failure.detail, "error")
         target = (
@@ -135,12 +131,14 @@ def choose_submit(
 
 @router.post("/businesses/{business_id}/connections/{account_id}/disconnect")
 def disconnect_submit(
-    business_id: int, account_id: int, request: Request, session: DbSession, user: PageUser
+    account_id: int, request: Request, session: DbSession, access: BusinessViewer
 ) -> Response:
+    business_id = access.business.id
     try:
-        result = connections.disconnect(
-            session, request.app.state.settings, user, business_id, account_id
-        )
+        # A member without the owner role is told so on the Connections page, not on an error
+        # page: the button is theirs to see, the decision the owner's.
+        access.require(Role.owner)
+        result = connections.disconnect(session, request.app.state.settings, access, account_id)
     except AppError as exc:
         if exc.status_code == 404:
             raise
@@ -166,10 +164,9 @@ def disconnect_submit(
 
 @router.post("/businesses/{business_id}/connections/{account_id}/verify")
 def verify_submit(
-    business_id: int, account_id: int, request: Request, session: DbSession, user: PageUser
+    account_id: int, request: Request, session: DbSession, access: BusinessEditor
 ) -> Response:
-    require_business(session, user, business_id, Role.editor)
-    account = connections.get(session, user, business_id, account_id)
+    account = connections.get(session, access, account_id)
     name = account.name
     session.commit()
     keeper = TokenKeeper(request.app.state.database, request.app.state.settings)
@@ -181,7 +178,7 @@ def verify_submit(
         flash(request, f"{name} is connected and working.", "success")
     with contextlib.suppress(Exception):
         session.expire_all()
-    return redirect(f"/businesses/{business_id}/connections")
+    return redirect(f"/businesses/{access.business.id}/connections")
 
 
 @router.get("/connections/failed", response_class=HTMLResponse)

@@ -30,7 +30,7 @@ from growth_manager.accounts.state_store import (
     PendingAuthorization,
     StateStore,
 )
-from growth_manager.business.access import require_business
+from growth_manager.business.access import BusinessAccess, require_business
 from growth_manager.config import Settings
 from growth_manager.errors import AppError, NotFound
 from growth_manager.kit.clock import utcnow
@@ -227,13 +227,13 @@ class Connections:
         self,
         session: Session,
         settings: Settings,
-        user: User,
-        business_id: int,
+        access: BusinessAccess,
         platform_name: str,
         return_to: str | None = None,
     ) -> str:
+        """``access`` must hold the owner role."""
         platform = _platform(platform_name)
-        require_business(session, user, business_id, Role.owner)
+        business_id = access.business.id
         config = require_config(settings, platform)
         now = utcnow()
         state = new_state()
@@ -243,7 +243,7 @@ class Connections:
             state,
             PendingAuthorization(
                 platform=platform,
-                user_id=user.id,
+                user_id=access.user.id,
                 business_id=business_id,
                 code_verifier=verifier,
                 redirect_uri=config.redirect_uri,
@@ -285,6 +285,7 @@ class Connections:
             raise ConnectFailure.because(
                 "other_user", business_id=pending.business_id, platform=platform
             )
+        # The business comes from the consumed state, not the request: this is its scoping.
         require_business(session, user, pending.business_id, Role.owner)
         error = params.get("error")
         if error:
@@ -385,29 +386,29 @@ class Connections:
 
     # --- choosing identities ---------------------------------------------------------------
     def _pending_row(
-        self, session: Session, user: User, business_id: int, token: str
+        self, session: Session, access: BusinessAccess, token: str
     ) -> PendingConnection:
         row = session.scalar(
             select(PendingConnection).where(
                 PendingConnection.token_hash == _token_hash(token),
-                PendingConnection.business_id == business_id,
-                PendingConnection.user_id == user.id,
+                PendingConnection.business_id == access.business.id,
+                PendingConnection.user_id == access.user.id,
             )
         )
         if row is None or row.expires_at <= utcnow():
             raise ConnectFailure(
                 "This choice expired (15 minutes) or was already made. Connect again.",
-                business_id=business_id,
+                business_id=access.business.id,
             )
         return row
 
-    def pending(self, session: Session, user: User, business_id: int, token: str) -> PendingChoice:
-        require_business(session, user, business_id, Role.owner)
-        row = self._pending_row(session, user, business_id, token)
+    def pending(self, session: Session, access: BusinessAccess, token: str) -> PendingChoice:
+        """``access`` must hold the owner role."""
+        row = self._pending_row(session, access, token)
         data = json.loads(row.payload)
         return PendingChoice(
             token=token,
-            business_id=business_id,
+            business_id=access.business.id,
             platform=row.platform,
             accounts=[_profile_from_json(a) for a in data["accounts"]],
             granted_scopes=tuple(data["granted_scopes"]),
@@ -417,14 +418,14 @@ class Connections:
     def choose(
         self,
         session: Session,
-        user: User,
-        business_id: int,
+        access: BusinessAccess,
         token: str,
         chosen: list[str],
     ) -> list[SocialAccount]:
-        """Connect the chosen identities (``platform:external_id`` keys) of a parked login."""
-        require_business(session, user, business_id, Role.owner)
-        row = self._pending_row(session, user, business_id, token)
+        """Connect the chosen identities (``platform:external_id`` keys) of a parked login;
+        ``access`` must hold the owner role."""
+        business_id = access.business.id
+        row = self._pending_row(session, access, token)
         data = json.loads(row.payload)
         login_token = _token_from_json(data["token"])
         granted = tuple(data["granted_scopes"])
@@ -460,7 +461,7 @@ class Connections:
                     token_set,
                     granted,
                     bool(data.get("is_sandbox")),
-                    user,
+                    access.user,
                     login_expires_at=login_token.expires_at if login_token else None,
                 )
             )
@@ -528,13 +529,11 @@ class Connections:
         return account
 
     # --- reading and disconnecting ---------------------------------------------------------
-    def list(self, session: Session, user: User, business_id: int) -> list[SocialAccount]:
-        require_business(session, user, business_id, Role.viewer)
-        return repository.list_for_business(session, business_id)
+    def list(self, session: Session, access: BusinessAccess) -> list[SocialAccount]:
+        return repository.list_for_business(session, access.business.id)
 
-    def get(self, session: Session, user: User, business_id: int, account_id: int) -> SocialAccount:
-        require_business(session, user, business_id, Role.viewer)
-        account = repository.get_for_business(session, business_id, account_id)
+    def get(self, session: Session, access: BusinessAccess, account_id: int) -> SocialAccount:
+        account = repository.get_for_business(session, access.business.id, account_id)
         if account is None:
             raise NotFound(f"Account {account_id} was not found in this business.")
         return account
@@ -543,16 +542,13 @@ class Connections:
         self,
         session: Session,
         settings: Settings,
-        user: User,
-        business_id: int,
+        access: BusinessAccess,
         account_id: int,
     ) -> Disconnected:
         """Revoke at the platform where it can, then delete the tokens. The account row stays
-        (status ``disconnected``) so its posts and analytics history stay readable."""
-        require_business(session, user, business_id, Role.owner)
-        account = repository.get_for_business(session, business_id, account_id)
-        if account is None:
-            raise NotFound(f"Account {account_id} was not found in this business.")
+        (status ``disconnected``) so its posts and analytics history stay readable. ``access``
+        must hold the owner role."""
+        account = self.get(session, access, account_id)
         revoked: bool | None = None
         if account.access_token and not _shares_token_with_others(session, account):
             platform = _platform(account.platform)

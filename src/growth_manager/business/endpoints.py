@@ -13,8 +13,8 @@ from growth_manager.business.access import (
     BusinessEditor,
     BusinessOwner,
     BusinessViewer,
+    MemberOrOwner,
     businesses_of,
-    require_business,
 )
 from growth_manager.business.schemas import (
     BusinessCreate,
@@ -163,11 +163,7 @@ def change_member_role(
     "it would leave the business without an owner.",
     responses={**NOT_FOUND, 409: {"description": "The business would have no owner."}},
 )
-def remove_member(
-    business_id: int, user_id: int, user: CurrentUser, access: BusinessViewer, session: DbSession
-) -> None:
-    if user_id != user.id:
-        access = require_business(session, user, business_id, Role.owner)
+def remove_member(user_id: int, access: MemberOrOwner, session: DbSession) -> None:
     members.remove(session, access, user_id)
 
 

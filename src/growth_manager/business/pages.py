@@ -2,8 +2,9 @@
 
 Forms post back to the page (no JavaScript needed) and validate through the API's pydantic
 models, so both say the same thing; a refused form re-renders with each field's error and the
-values entered. Every page resolves its business through ``require_business`` (see
-:func:`_access`): a stranger gets the same 404 page whether the business exists or not.
+values entered. Every page takes its business from the access dependencies of
+:mod:`growth_manager.business.access`: a stranger gets the same 404 page whether the business
+exists or not.
 """
 
 from __future__ import annotations
@@ -18,7 +19,15 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 
 from growth_manager.auth.dependencies import DbSession, PageUser
-from growth_manager.business.access import BusinessAccess, businesses_of, require_business
+from growth_manager.business.access import (
+    BusinessAccess,
+    BusinessEditor,
+    BusinessOwner,
+    BusinessViewer,
+    MemberOrOwner,
+    businesses_of,
+    error_page,
+)
 from growth_manager.business.schemas import (
     DAY_NAMES,
     PLATFORM_ORDER,
@@ -51,25 +60,6 @@ async def read_form(request: Request) -> FormData:
 
 
 Form = Annotated[FormData, Depends(read_form)]
-
-
-def _access(
-    request: Request, session: DbSession, user: User, business_id: int, needed: Role
-) -> BusinessAccess | HTMLResponse:
-    """The business if the user may do this, else the error page (404 for strangers)."""
-    try:
-        return require_business(session, user, business_id, needed)
-    except AppError as exc:
-        return _error_page(request, session, user, exc)
-
-
-def _error_page(request: Request, session: DbSession, user: User, error: AppError) -> HTMLResponse:
-    return render(
-        request,
-        "business/error.html",
-        page_context(session, user, None, error=error),
-        status_code=error.status_code,
-    )
 
 
 def field_errors(error: ValidationError, prefix: str = "") -> dict[str, str]:
@@ -153,22 +143,17 @@ def business_create(request: Request, session: DbSession, user: PageUser, form: 
 
 
 @router.get("/businesses/{business_id}")
-def business_overview(
-    request: Request, business_id: int, session: DbSession, user: PageUser
-) -> Response:
-    access = _access(request, session, user, business_id, Role.viewer)
-    if isinstance(access, Response):
-        return access
+def business_overview(request: Request, session: DbSession, access: BusinessViewer) -> Response:
     from growth_manager.accounts import repository as accounts_repository
     from growth_manager.accounts.health import needs_attention
 
-    accounts = accounts_repository.list_for_business(session, business_id)
+    accounts = accounts_repository.list_for_business(session, access.business.id)
     return render(
         request,
         "business/overview.html",
         page_context(
             session,
-            user,
+            access.user,
             access,
             business=access.business,
             counts=businesses.counts(session, access),
@@ -207,22 +192,14 @@ def _settings_page(
 
 
 @router.get("/businesses/{business_id}/settings")
-def business_settings(
-    request: Request, business_id: int, session: DbSession, user: PageUser
-) -> Response:
-    access = _access(request, session, user, business_id, Role.viewer)
-    if isinstance(access, Response):
-        return access
+def business_settings(request: Request, session: DbSession, access: BusinessViewer) -> Response:
     return _settings_page(request, session, access)
 
 
 @router.post("/businesses/{business_id}/settings")
 def business_settings_save(
-    request: Request, business_id: int, session: DbSession, user: PageUser, form: Form
+    request: Request, session: DbSession, access: BusinessOwner, form: Form
 ) -> Response:
-    access = _access(request, session, user, business_id, Role.owner)
-    if isinstance(access, Response):
-        return access
     values = _business_values(form)
     try:
         data = BusinessCreate.model_validate(_business_payload(values))
@@ -233,16 +210,13 @@ def business_settings_save(
     # The form always sends every field, so a blank website or industry clears it.
     businesses.update(session, access, BusinessUpdate.model_validate(data.model_dump()))
     flash(request, "Business details saved.")
-    return redirect(f"/businesses/{business_id}/settings")
+    return redirect(f"/businesses/{access.business.id}/settings")
 
 
 @router.post("/businesses/{business_id}/delete")
 def business_delete(
-    request: Request, business_id: int, session: DbSession, user: PageUser, form: Form
+    request: Request, session: DbSession, access: BusinessOwner, form: Form
 ) -> Response:
-    access = _access(request, session, user, business_id, Role.owner)
-    if isinstance(access, Response):
-        return access
     if _text(form, "confirm_name") != access.business.name:
         return _settings_page(
             request,
@@ -290,20 +264,12 @@ def _members_page(
 
 
 @router.get("/businesses/{business_id}/members")
-def member_list(request: Request, business_id: int, session: DbSession, user: PageUser) -> Response:
-    access = _access(request, session, user, business_id, Role.viewer)
-    if isinstance(access, Response):
-        return access
+def member_list(request: Request, session: DbSession, access: BusinessViewer) -> Response:
     return _members_page(request, session, access)
 
 
 @router.post("/businesses/{business_id}/members")
-def member_add(
-    request: Request, business_id: int, session: DbSession, user: PageUser, form: Form
-) -> Response:
-    access = _access(request, session, user, business_id, Role.owner)
-    if isinstance(access, Response):
-        return access
+def member_add(request: Request, session: DbSession, access: BusinessOwner, form: Form) -> Response:
     values = {"email": _text(form, "email"), "role": _text(form, "role")}
     try:
         data = MemberAdd.model_validate(values)
@@ -322,21 +288,13 @@ def member_add(
             status_code=exc.status_code,
         )
     flash(request, f"{added.email} was added as {data.role.value}.")
-    return redirect(f"/businesses/{business_id}/members")
+    return redirect(f"/businesses/{access.business.id}/members")
 
 
 @router.post("/businesses/{business_id}/members/{user_id}/role")
 def member_role(
-    request: Request,
-    business_id: int,
-    user_id: int,
-    session: DbSession,
-    user: PageUser,
-    form: Form,
+    request: Request, user_id: int, session: DbSession, access: BusinessOwner, form: Form
 ) -> Response:
-    access = _access(request, session, user, business_id, Role.owner)
-    if isinstance(access, Response):
-        return access
     try:
         role = Role(_text(form, "role"))
     except ValueError:
@@ -352,40 +310,34 @@ def member_role(
     except AppError as exc:
         # The failed change was flushed; undo it before the page reads the members again.
         session.rollback()
-        return _error_or_members(request, session, user, business_id, exc)
+        return _members_with_error(request, session, access, exc)
     flash(request, f"{changed.email} is now {role.value}.")
-    if changed.id == user.id and role != Role.owner:
-        return redirect(f"/businesses/{business_id}")
-    return redirect(f"/businesses/{business_id}/members")
+    if changed.id == access.user.id and role != Role.owner:
+        return redirect(f"/businesses/{access.business.id}")
+    return redirect(f"/businesses/{access.business.id}/members")
 
 
 @router.post("/businesses/{business_id}/members/{user_id}/remove")
 def member_remove(
-    request: Request, business_id: int, user_id: int, session: DbSession, user: PageUser
+    request: Request, user_id: int, session: DbSession, access: MemberOrOwner
 ) -> Response:
-    # Anyone may leave; removing someone else needs the owner role.
-    needed = Role.viewer if user_id == user.id else Role.owner
-    access = _access(request, session, user, business_id, needed)
-    if isinstance(access, Response):
-        return access
     try:
         members.remove(session, access, user_id)
     except AppError as exc:
         session.rollback()
-        return _error_or_members(request, session, user, business_id, exc)
-    if user_id == user.id:
+        return _members_with_error(request, session, access, exc)
+    if user_id == access.user.id:
         flash(request, f"You left {access.business.name}.")
         return redirect("/businesses")
     flash(request, "The member was removed.")
-    return redirect(f"/businesses/{business_id}/members")
+    return redirect(f"/businesses/{access.business.id}/members")
 
 
-def _error_or_members(
-    request: Request, session: DbSession, user: User, business_id: int, error: AppError
+def _members_with_error(
+    request: Request, session: DbSession, access: BusinessAccess, error: AppError
 ) -> Response:
-    access = _access(request, session, user, business_id, Role.viewer)
-    if isinstance(access, Response):
-        return access
+    # The refused change was rolled back, so the access still holds: the caller is the member
+    # they were, and the page reads the members as they are.
     return _members_page(
         request, session, access, errors={"form": error.detail}, status_code=error.status_code
     )
@@ -501,18 +453,13 @@ def _strategy_form(
 
 
 @router.get("/businesses/{business_id}/strategies")
-def strategy_list(
-    request: Request, business_id: int, session: DbSession, user: PageUser
-) -> Response:
-    access = _access(request, session, user, business_id, Role.viewer)
-    if isinstance(access, Response):
-        return access
+def strategy_list(request: Request, session: DbSession, access: BusinessViewer) -> Response:
     return render(
         request,
         "business/strategies.html",
         page_context(
             session,
-            user,
+            access.user,
             access,
             business=access.business,
             strategies=strategies.list(session, access),
@@ -522,22 +469,14 @@ def strategy_list(
 
 
 @router.get("/businesses/{business_id}/strategies/new")
-def strategy_new(
-    request: Request, business_id: int, session: DbSession, user: PageUser
-) -> Response:
-    access = _access(request, session, user, business_id, Role.editor)
-    if isinstance(access, Response):
-        return access
+def strategy_new(request: Request, session: DbSession, access: BusinessEditor) -> Response:
     return _strategy_form(request, session, access, strategy=None, values=_strategy_values(None))
 
 
 @router.post("/businesses/{business_id}/strategies")
 def strategy_create(
-    request: Request, business_id: int, session: DbSession, user: PageUser, form: Form
+    request: Request, session: DbSession, access: BusinessEditor, form: Form
 ) -> Response:
-    access = _access(request, session, user, business_id, Role.editor)
-    if isinstance(access, Response):
-        return access
     values = _strategy_values(form)
     try:
         data = StrategyFields.model_validate(_strategy_payload(values))
@@ -553,20 +492,17 @@ def strategy_create(
         )
     strategy = strategies.create(session, access, data)
     flash(request, f"Strategy {strategy.name} was created.")
-    return redirect(f"/businesses/{business_id}/strategies/{strategy.id}")
+    return redirect(f"/businesses/{access.business.id}/strategies/{strategy.id}")
 
 
 @router.get("/businesses/{business_id}/strategies/{strategy_id}")
 def strategy_detail(
-    request: Request, business_id: int, strategy_id: int, session: DbSession, user: PageUser
+    request: Request, strategy_id: int, session: DbSession, access: BusinessViewer
 ) -> Response:
-    access = _access(request, session, user, business_id, Role.viewer)
-    if isinstance(access, Response):
-        return access
     try:
         strategy = strategies.get(session, access, strategy_id)
     except AppError as exc:
-        return _error_page(request, session, user, exc)
+        return error_page(request, session, access.user, exc)
     return _strategy_form(
         request, session, access, strategy=strategy, values=_strategy_values(strategy)
     )
@@ -574,20 +510,12 @@ def strategy_detail(
 
 @router.post("/businesses/{business_id}/strategies/{strategy_id}")
 def strategy_save(
-    request: Request,
-    business_id: int,
-    strategy_id: int,
-    session: DbSession,
-    user: PageUser,
-    form: Form,
+    request: Request, strategy_id: int, session: DbSession, access: BusinessEditor, form: Form
 ) -> Response:
-    access = _access(request, session, user, business_id, Role.editor)
-    if isinstance(access, Response):
-        return access
     try:
         strategy = strategies.get(session, access, strategy_id)
     except AppError as exc:
-        return _error_page(request, session, user, exc)
+        return error_page(request, session, access.user, exc)
     values = _strategy_values(form)
     try:
         data = StrategyFields.model_validate(_strategy_payload(values))
@@ -603,20 +531,17 @@ def strategy_save(
         )
     strategies.replace(session, access, strategy_id, data)
     flash(request, "Strategy saved.")
-    return redirect(f"/businesses/{business_id}/strategies/{strategy_id}")
+    return redirect(f"/businesses/{access.business.id}/strategies/{strategy_id}")
 
 
 @router.post("/businesses/{business_id}/strategies/{strategy_id}/delete")
 def strategy_delete(
-    request: Request, business_id: int, strategy_id: int, session: DbSession, user: PageUser
+    request: Request, strategy_id: int, session: DbSession, access: BusinessEditor
 ) -> Response:
-    access = _access(request, session, user, business_id, Role.editor)
-    if isinstance(access, Response):
-        return access
     try:
         strategy = strategies.get(session, access, strategy_id)
         strategies.delete(session, access, strategy_id)
     except AppError as exc:
-        return _error_page(request, session, user, exc)
+        return error_page(request, session, access.user, exc)
     flash(request, f"Strategy {strategy.name} was deleted.")
-    return redirect(f"/businesses/{business_id}/strategies")
+    return redirect(f"/businesses/{access.business.id}/strategies")

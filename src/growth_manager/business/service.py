@@ -1,7 +1,8 @@
 """Businesses, members and strategies: the rules.
 
-Callers resolve the business and the role an action needs with ``require_business`` first;
-everything here is scoped to that business. Services only flush; the boundary commits.
+Callers hand in the :class:`BusinessAccess` their boundary resolved (the business and the
+role the action needs); everything here is scoped to that business and trusts that role.
+Services only flush; the boundary commits.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from fastapi.responses import FileResponse
 
 from growth_manager.auth.dependencies import CurrentUser, DbSession
 from growth_manager.auth.ratelimit import MeasureRateLimit
-from growth_manager.business.access import require_business
+from growth_manager.business.access import BusinessEditor, BusinessViewer
 from growth_manager.config import Settings
 from growth_manager.content import rules
 from growth_manager.content.schemas import (
@@ -28,7 +28,6 @@ from growth_manager.content.schemas import (
 )
 from growth_manager.content.service import drafts, media
 from growth_manager.errors import NotFound
-from growth_manager.models.business import Role
 from growth_manager.models.content import PostStatus
 
 router = APIRouter(prefix="/api/v1", tags=["content"])
@@ -112,15 +111,13 @@ def platform_rules(user: CurrentUser) -> dict[str, object]:
 )
 def list_drafts(
     *,
-    business_id: int,
-    user: CurrentUser,
+    access: BusinessViewer,
     session: DbSession,
     limit: Limit = 50,
     offset: Offset = 0,
     strategy_id: Annotated[int | None, Query(description="Only this strategy's drafts.")] = None,
     status_filter: Annotated[PostStatus | None, Query(alias="status")] = None,
 ) -> DraftList:
-    access = require_business(session, user, business_id, Role.viewer)
     posts, total = drafts.list_page(
         session, access, strategy_id=strategy_id, status=status_filter, limit=limit, offset=offset
     )
@@ -136,10 +133,7 @@ def list_drafts(
     summary="Create a draft",
     description="Needs the editor role. " + VALIDATION_DESCRIPTION,
 )
-def create_draft(
-    business_id: int, body: DraftCreate, user: CurrentUser, session: DbSession
-) -> DraftOut:
-    access = require_business(session, user, business_id, Role.editor)
+def create_draft(body: DraftCreate, access: BusinessEditor, session: DbSession) -> DraftOut:
     return draft_out(drafts.create(session, access, body))
 
 
@@ -149,8 +143,7 @@ def create_draft(
     summary="Get a draft",
     description="The draft with its variants, media and each targeted platform's measurement.",
 )
-def get_draft(business_id: int, draft_id: int, user: CurrentUser, session: DbSession) -> DraftOut:
-    access = require_business(session, user, business_id, Role.viewer)
+def get_draft(draft_id: int, access: BusinessViewer, session: DbSession) -> DraftOut:
     return draft_out(drafts.get(session, access, draft_id))
 
 
@@ -163,9 +156,8 @@ def get_draft(business_id: int, draft_id: int, user: CurrentUser, session: DbSes
     "attachments in order. Needs the editor role. " + VALIDATION_DESCRIPTION,
 )
 def update_draft(
-    business_id: int, draft_id: int, body: DraftUpdate, user: CurrentUser, session: DbSession
+    draft_id: int, body: DraftUpdate, access: BusinessEditor, session: DbSession
 ) -> DraftOut:
-    access = require_business(session, user, business_id, Role.editor)
     return draft_out(drafts.update(session, access, draft_id, body))
 
 
@@ -175,8 +167,7 @@ def update_draft(
     summary="Delete a draft",
     description="Deletes the draft and its variants; its media stay in the library.",
 )
-def delete_draft(business_id: int, draft_id: int, user: CurrentUser, session: DbSession) -> None:
-    access = require_business(session, user, business_id, Role.editor)
+def delete_draft(draft_id: int, access: BusinessEditor, session: DbSession) -> None:
     drafts.delete(session, access, draft_id)
 
 
@@ -200,14 +191,12 @@ def delete_draft(business_id: int, draft_id: int, user: CurrentUser, session: Db
 )
 def upload_media(
     *,
-    business_id: int,
     file: Annotated[UploadFile, File(description="The image or video.")],
     response: Response,
-    user: CurrentUser,
+    access: BusinessEditor,
     session: DbSession,
     settings: AppSettings,
 ) -> MediaOut:
-    access = require_business(session, user, business_id, Role.editor)
     stored = media.upload(session, settings, access, file.file, file.filename or "")
     if not stored.created:
         response.status_code = status.HTTP_200_OK
@@ -221,13 +210,11 @@ def upload_media(
     description="The business's media library, newest first.",
 )
 def list_media(
-    business_id: int,
-    user: CurrentUser,
+    access: BusinessViewer,
     session: DbSession,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> MediaList:
-    access = require_business(session, user, business_id, Role.viewer)
     assets, total = media.list_page(session, access, limit=limit, offset=offset)
     return MediaList(
         items=[media_out(asset) for asset in assets], total=total, limit=limit, offset=offset
@@ -240,8 +227,7 @@ def list_media(
     summary="Get media metadata",
     description="Kind, type, size, dimensions or duration, and where the bytes are served.",
 )
-def get_media(business_id: int, media_id: int, user: CurrentUser, session: DbSession) -> MediaOut:
-    access = require_business(session, user, business_id, Role.viewer)
+def get_media(media_id: int, access: BusinessViewer, session: DbSession) -> MediaOut:
     return media_out(media.get(session, access, media_id))
 
 
@@ -252,13 +238,11 @@ def get_media(business_id: int, media_id: int, user: CurrentUser, session: DbSes
     description="The stored bytes with their real content type. Members only.",
 )
 def media_content(
-    business_id: int,
     media_id: int,
-    user: CurrentUser,
+    access: BusinessViewer,
     session: DbSession,
     settings: AppSettings,
 ) -> FileResponse:
-    access = require_business(session, user, business_id, Role.viewer)
     asset = media.get(session, access, media_id)
     path = media.path_of(settings, asset)
     if not path.is_file():
@@ -284,11 +268,9 @@ def media_content(
     "that is scheduled or published uses it. Needs the editor role.",
 )
 def delete_media(
-    business_id: int,
     media_id: int,
-    user: CurrentUser,
+    access: BusinessEditor,
     session: DbSession,
     settings: AppSettings,
 ) -> None:
-    access = require_business(session, user, business_id, Role.editor)
     media.delete(session, settings, access, media_id)

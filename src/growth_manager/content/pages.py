@@ -14,8 +14,8 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.orm import Session
 
-from growth_manager.auth.dependencies import DbSession, PageUser
-from growth_manager.business.access import BusinessAccess, require_business
+from growth_manager.auth.dependencies import DbSession
+from growth_manager.business.access import BusinessAccess, BusinessEditor, BusinessViewer
 from growth_manager.content import rules
 from growth_manager.content.repository import content_repository
 from growth_manager.content.schemas import (
@@ -114,13 +114,11 @@ def _snippet(text: str, length: int = 120) -> str:
 @router.get("/businesses/{business_id}/drafts")
 def drafts_page(
     request: Request,
-    business_id: int,
-    user: PageUser,
+    access: BusinessViewer,
     session: DbSession,
     page: Annotated[int, Query(ge=1)] = 1,
     strategy_id: Annotated[str, Query()] = "",
 ) -> Response:
-    access = require_business(session, user, business_id, Role.viewer)
     strategy_filter = int(strategy_id) if strategy_id.isdigit() else None
     posts, total = drafts.list_page(
         session,
@@ -129,7 +127,7 @@ def drafts_page(
         limit=PAGE_SIZE,
         offset=(page - 1) * PAGE_SIZE,
     )
-    strategies = content_repository.list_strategies(session, business_id)
+    strategies = content_repository.list_strategies(session, access.business.id)
     names = {strategy.id: strategy.name for strategy in strategies}
     zone = _zone(access)
     rows = [
@@ -153,7 +151,7 @@ def drafts_page(
         "content/drafts.html",
         page_context(
             session,
-            user,
+            access.user,
             access,
             rows=rows,
             total=total,
@@ -272,18 +270,14 @@ def _problems(exc: AppError) -> list[str]:
 
 
 @router.get("/businesses/{business_id}/drafts/new")
-def new_draft_page(
-    request: Request, business_id: int, user: PageUser, session: DbSession
-) -> Response:
-    access = require_business(session, user, business_id, Role.editor)
+def new_draft_page(request: Request, access: BusinessEditor, session: DbSession) -> Response:
     return _editor(request, session, access, post=None)
 
 
 @router.post("/businesses/{business_id}/drafts/new")
 def create_draft_form(
-    request: Request, business_id: int, form: FormData, user: PageUser, session: DbSession
+    request: Request, form: FormData, access: BusinessEditor, session: DbSession
 ) -> Response:
-    access = require_business(session, user, business_id, Role.editor)
     try:
         data = DraftCreate(
             title=form.title,
@@ -306,28 +300,21 @@ def create_draft_form(
             request, session, access, post=None, form=form, errors=_problems(exc), status_code=422
         )
     flash(request, "Draft saved.")
-    return redirect(f"/businesses/{business_id}/drafts/{post.id}")
+    return redirect(f"/businesses/{access.business.id}/drafts/{post.id}")
 
 
 @router.get("/businesses/{business_id}/drafts/{draft_id}")
 def edit_draft_page(
-    request: Request, business_id: int, draft_id: int, user: PageUser, session: DbSession
+    request: Request, draft_id: int, access: BusinessViewer, session: DbSession
 ) -> Response:
-    access = require_business(session, user, business_id, Role.viewer)
     post = drafts.get(session, access, draft_id)
     return _editor(request, session, access, post=post)
 
 
 @router.post("/businesses/{business_id}/drafts/{draft_id}")
 def update_draft_form(
-    request: Request,
-    business_id: int,
-    draft_id: int,
-    form: FormData,
-    user: PageUser,
-    session: DbSession,
+    request: Request, draft_id: int, form: FormData, access: BusinessEditor, session: DbSession
 ) -> Response:
-    access = require_business(session, user, business_id, Role.editor)
     post = drafts.get(session, access, draft_id)
     try:
         data = DraftUpdate(
@@ -352,14 +339,13 @@ def update_draft_form(
             request, session, access, post=post, form=form, errors=_problems(exc), status_code=422
         )
     flash(request, "Draft saved.")
-    return redirect(f"/businesses/{business_id}/drafts/{draft_id}")
+    return redirect(f"/businesses/{access.business.id}/drafts/{draft_id}")
 
 
 @router.post("/businesses/{business_id}/drafts/{draft_id}/delete")
 def delete_draft_form(
-    request: Request, business_id: int, draft_id: int, user: PageUser, session: DbSession
+    request: Request, draft_id: int, access: BusinessEditor, session: DbSession
 ) -> Response:
-    access = require_business(session, user, business_id, Role.editor)
     drafts.delete(session, access, draft_id)
     flash(request, "Draft deleted.")
-    return redirect(f"/businesses/{business_id}/drafts")
+    return redirect(f"/businesses/{access.business.id}/drafts")

@@ -1,5 +1,5 @@
-"""Drafts and media: the rules. Callers have already resolved the business with
-``require_business`` (and the role the action needs); everything here is scoped to it.
+"""Drafts and media: the rules. Callers hand in the :class:`BusinessAccess` their boundary
+resolved (the business and the role the action needs); everything here is scoped to it.
 
 Media files: an upload streams into a temporary file inside the media directory while it is
 hashed and counted, is decoded as the format its bytes say it is, and only then is renamed to

@@ -7,9 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 
 from growth_manager.auth.dependencies import CurrentUser, DbSession
-from growth_manager.business.access import require_business
+from growth_manager.business.access import BusinessViewer
 from growth_manager.errors import NotFound
-from growth_manager.models.business import Role
 from growth_manager.notifications.schemas import (
     MarkAllRead,
     MarkedRead,
@@ -56,13 +55,12 @@ def mark_read(notification_id: int, user: CurrentUser, session: DbSession) -> No
     summary="A business's open notifications",
 )
 def business_notifications(
-    business_id: int, user: CurrentUser, session: DbSession
+    access: BusinessViewer, user: CurrentUser, session: DbSession
 ) -> list[NotificationOut]:
     """The business's notices that are still open (token trouble, failures…), newest first, with
     whether you have read each."""
-    require_business(session, user, business_id, Role.viewer)
     return notifications.list(
-        session, user, business_id=business_id, open_only=True, limit=MAX_LISTED
+        session, user, business_id=access.business.id, open_only=True, limit=MAX_LISTED
     ).items
 
 
@@ -72,11 +70,10 @@ def business_notifications(
     summary="Mark one of a business's notifications read",
 )
 def mark_business_notification_read(
-    business_id: int, notification_id: int, user: CurrentUser, session: DbSession
+    notification_id: int, access: BusinessViewer, user: CurrentUser, session: DbSession
 ) -> NotificationOut:
     """For you only; the other members keep their own state."""
-    require_business(session, user, business_id, Role.viewer)
     read = notifications.mark_read(session, user, notification_id)
-    if read.business_id != business_id:
+    if read.business_id != access.business.id:
         raise NotFound(f"Notification {notification_id} was not found in this business.")
     return read

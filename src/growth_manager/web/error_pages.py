@@ -19,6 +19,7 @@ from growth_manager.errors import (
     HTTP_ERROR_TYPES,
     AppError,
     LoginRequired,
+    PageAnswer,
     allowed_methods,
     error_body,
     validation_response,
@@ -55,6 +56,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(
             error_body(exc.type, exc.detail), status_code=exc.status_code, headers=exc.headers
         )
+
+    @app.exception_handler(PageAnswer)
+    async def _page_answer(request: Request, exc: PageAnswer) -> Response:
+        return exc.response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

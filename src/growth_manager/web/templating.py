@@ -91,12 +91,12 @@ def redirect(url: str, status_code: int = 303) -> RedirectResponse:
 
 def page_context(session: Any, user: Any, access: Any = None, **extra: Any) -> dict[str, Any]:
     """What the layout needs: the user, their businesses (for the switcher), the current one."""
-    from growth_manager.business.access import businesses_of
+    from growth_manager.business.repository import business_repository
     from growth_manager.notifications.service import notifications
 
     return {
         "user": user,
-        "businesses": businesses_of(session, user),
+        "businesses": business_repository.businesses_of(session, user.id),
         # The header bell's count, on every page that has the layout.
         "unread_notifications": notifications.unread_count(session, user),
         "current_business": access.business if access is not None else None,
