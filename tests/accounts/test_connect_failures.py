@@ -13,16 +13,16 @@ import pytest
 import time_machine
 from fastapi.testclient import TestClient
 
-from growth_manager.app import create_app
 from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import OAuthState, PendingConnection, SocialAccount
 from tests.accounts.conftest import Owner
-from tests.accounts.test_connect_x import finish, gm, start  # noqa: F401
+from tests.accounts.connecting import finish, landing_text, start
 from tests.accounts.tokenhealth import X_TOKEN_PATH, Sandbox
-from tests.sandbox.conftest import SandboxHandle, fresh_sandbox, sandbox  # noqa: F401
+from tests.support.apps import app_sharing
 from tests.support.consent import consent
+from tests.support.sandbox import SandboxHandle
 
 
 def counts(database: Database) -> tuple[int, int, int]:
@@ -36,17 +36,13 @@ def counts(database: Database) -> tuple[int, int, int]:
 
 
 def page_after(client: TestClient, owner: Owner, response: httpx2.Response) -> str:
-    """The page the callback redirected to, with its message (whitespace collapsed, entities
-    unescaped)."""
-    assert response.status_code == 303, response.text
-    page = client.get(response.headers["location"], headers=owner.headers)
-    # The failure page without a business answers 400; Connections answers 200.
-    assert page.status_code in (200, 400), page.text
-    return " ".join(html.unescape(page.text).split())
+    """The page the callback redirected to, with its message. The failure page without a
+    business answers 400; Connections answers 200."""
+    return landing_text(client, owner, response, statuses=(200, 400))
 
 
 def test_replayed_linkedin_callback_is_refused_and_parks_nothing_twice(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -61,10 +57,10 @@ def test_replayed_linkedin_callback_is_refused_and_parks_nothing_twice(
 
 
 def test_expired_state_is_refused_before_the_code_is_exchanged(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> None:
     callback = consent(start(gm, owner))
     sandbox_control = Sandbox(fresh_sandbox)
@@ -87,17 +83,14 @@ def test_expired_state_is_refused_before_the_code_is_exchanged(
 def elsewhere(
     settings: Settings,
     database: Database,
-    gm: TestClient,  # noqa: F811 - registers the sandbox apps for http://testserver only
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    gm: TestClient,  # registers the sandbox apps for http://testserver only
+    fresh_sandbox: SandboxHandle,
 ) -> Iterator[TestClient]:
     """The product served under another address than the one registered with the platforms."""
     configured = settings.model_copy(
         update={"sandbox_url": fresh_sandbox.url, "public_url": "http://elsewhere.test"}
     )
-    app = create_app(configured)
-    app.state.database.dispose()
-    app.state.database = database
-    with TestClient(app, base_url=configured.public_url) as client:
+    with TestClient(app_sharing(configured, database), base_url=configured.public_url) as client:
         yield client
 
 
@@ -127,7 +120,7 @@ def test_unregistered_redirect_uri_is_refused_by_the_platform(
 
 
 def test_cancelled_linkedin_consent_connects_nothing(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -141,7 +134,7 @@ def test_cancelled_linkedin_consent_connects_nothing(
 
 
 def test_replayed_x_callback_after_a_connect_changes_nothing(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -158,7 +151,7 @@ def test_replayed_x_callback_after_a_connect_changes_nothing(
 
 
 def test_callback_with_no_state_names_only_a_reason_in_the_url(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
 ) -> None:
     response = gm.get(
@@ -173,7 +166,7 @@ def test_callback_with_no_state_names_only_a_reason_in_the_url(
 
 
 def test_logged_out_callback_lands_on_the_failure_page_with_the_products_words(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
 ) -> None:
     callback = consent(start(gm, owner))
@@ -196,7 +189,7 @@ def test_logged_out_callback_lands_on_the_failure_page_with_the_products_words(
     ],
 )
 def test_failure_page_never_shows_text_from_the_url(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     query: str,
 ) -> None:
     page = gm.get(f"/connections/failed?{query}")

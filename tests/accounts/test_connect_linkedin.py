@@ -17,17 +17,16 @@ from growth_manager.models.accounts import AccountStatus, PendingConnection, Soc
 from growth_manager.models.business import BusinessMember, Role
 from growth_manager.models.user import User
 from tests.accounts.conftest import Owner, make_owner
-from tests.accounts.test_connect_meta import choose, pending
-from tests.accounts.test_connect_x import finish, gm, start  # noqa: F401
-from tests.sandbox.conftest import SandboxHandle, fresh_sandbox, sandbox  # noqa: F401
+from tests.accounts.connecting import choose, finish, landing_text, pending, start
 from tests.support.consent import consent, read_form, with_scopes
 from tests.support.factories import login_client
+from tests.support.sandbox import SandboxHandle
 
 MAYA = "mLq7Xw2Tz4"  # administers two organizations in the sandbox's seed
 TOM = "tOk3Pn8Rb1"  # administers none
 
 
-def park(gm: TestClient, owner: Owner, member: str = MAYA, drop: tuple[str, ...] = ()) -> str:  # noqa: F811
+def park(gm: TestClient, owner: Owner, member: str = MAYA, drop: tuple[str, ...] = ()) -> str:
     """Sign in at LinkedIn as ``member`` and return the picker's pending token."""
     url = start(gm, owner, "linkedin")
     if drop:
@@ -39,7 +38,7 @@ def park(gm: TestClient, owner: Owner, member: str = MAYA, drop: tuple[str, ...]
     return location.rsplit("/", 1)[1]
 
 
-def keys_of(gm: TestClient, owner: Owner, token: str) -> list[str]:  # noqa: F811
+def keys_of(gm: TestClient, owner: Owner, token: str) -> list[str]:
     return [i["key"] for i in pending(gm, owner, token)["identities"]]
 
 
@@ -50,14 +49,6 @@ def userinfo(platforms: SandboxHandle, access_token: str) -> httpx2.Response:
     )
 
 
-def flashed(gm: TestClient, owner: Owner, response: httpx2.Response) -> str:  # noqa: F811
-    """The text of the page a redirect leads to (whitespace collapsed, entities unescaped)."""
-    assert response.status_code == 303, response.text
-    page = gm.get(response.headers["location"], headers=owner.headers)
-    assert page.status_code == 200, page.text
-    return " ".join(html.unescape(page.text).split())
-
-
 def rows(database: Database) -> list[SocialAccount]:
     with database.session() as session:
         found = session.query(SocialAccount).order_by(SocialAccount.id).all()
@@ -66,10 +57,10 @@ def rows(database: Database) -> list[SocialAccount]:
 
 
 def test_member_and_administered_organizations(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> None:
     authorize_url = start(gm, owner, "linkedin")
     assert "/www.linkedin.com/oauth/v2/authorization" in authorize_url
@@ -103,7 +94,7 @@ def test_member_and_administered_organizations(
 
 
 def test_the_dashboard_picker_form_connects_the_ticked_identities(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -167,7 +158,7 @@ def test_the_dashboard_picker_form_connects_the_ticked_identities(
 
 
 def test_connecting_the_same_member_twice_is_one_account(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -183,10 +174,10 @@ def test_connecting_the_same_member_twice_is_one_account(
 
 
 def test_reconnect_keeps_the_row_and_the_refresh_token_when_the_answer_has_none(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> None:
     token = park(gm, owner)
     member_key = f"linkedin:urn:li:person:{MAYA}"
@@ -215,10 +206,10 @@ def test_reconnect_keeps_the_row_and_the_refresh_token_when_the_answer_has_none(
 
 
 def test_disconnect_revokes_at_linkedin_and_deletes_the_tokens(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> None:
     token = park(gm, owner, member=TOM)
     assert keys_of(gm, owner, token) == [f"linkedin:urn:li:person:{TOM}"]  # Tom runs no pages
@@ -243,10 +234,10 @@ def test_disconnect_revokes_at_linkedin_and_deletes_the_tokens(
 
 
 def test_disconnecting_the_member_keeps_its_organizations_working(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> None:
     """The member and its pages were connected with one login, so they share its token:
     revoking it for the member would silently cut the pages too."""
@@ -274,7 +265,7 @@ def test_disconnecting_the_member_keeps_its_organizations_working(
 
 
 def test_without_publishing_scopes_nothing_is_connected(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -283,7 +274,7 @@ def test_without_publishing_scopes_nothing_is_connected(
     )
     response = finish(gm, owner, consent(url, action="allow"))
     assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
-    text = flashed(gm, owner, response)
+    text = landing_text(gm, owner, response)
     assert (
         "Publishing permissions were not granted (missing: w_member_social, w_organization_social)"
         in text
@@ -295,7 +286,7 @@ def test_without_publishing_scopes_nothing_is_connected(
 
 
 def test_publishing_scopes_without_analytics_connect_and_say_what_is_missing(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -318,14 +309,14 @@ def test_publishing_scopes_without_analytics_connect_and_say_what_is_missing(
 
 
 def test_cancelled_consent_ends_on_connections_with_nothing_stored(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
     callback = consent(start(gm, owner, "linkedin"), action="cancel")
     response = finish(gm, owner, callback)
     assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
-    text = flashed(gm, owner, response)
+    text = landing_text(gm, owner, response)
     assert "You cancelled the LinkedIn sign-in, so nothing was connected" in text
     assert "{" not in text.split("Connections", 1)[0]  # a page, not a JSON error
     with database.session() as session:
@@ -334,7 +325,7 @@ def test_cancelled_consent_ends_on_connections_with_nothing_stored(
 
 
 def test_the_choice_expires_after_15_minutes(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -363,14 +354,14 @@ def test_the_choice_expires_after_15_minutes(
         )
         assert page.status_code == 303
         assert page.headers["location"] == f"/businesses/{owner.business_id}/connections"
-        text = flashed(gm, owner, page)
+        text = landing_text(gm, owner, page)
         assert "This choice expired (15 minutes) or was already made. Connect again." in text
     with database.session() as session:
         assert session.query(SocialAccount).count() == 0
 
 
 def test_another_owners_parked_login_is_refused(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:

@@ -16,13 +16,13 @@ from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, PendingConnection, SocialAccount
 from tests.accounts.conftest import Owner
-from tests.accounts.test_connect_x import finish, gm, start  # noqa: F401
-from tests.sandbox.conftest import SandboxHandle, fresh_sandbox, sandbox  # noqa: F401
+from tests.accounts.connecting import choose, finish, landing_text, pending, start
 from tests.support.consent import consent, with_scopes
+from tests.support.sandbox import SandboxHandle
 
 
 def login(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     platform: str = "facebook",
     drop: tuple[str, ...] = (),
@@ -40,30 +40,11 @@ def login(
     return location.rsplit("/", 1)[1].split("#")[0]
 
 
-def pending(gm: TestClient, owner: Owner, token: str) -> dict:  # type: ignore[type-arg]  # noqa: F811
-    response = gm.get(
-        f"/api/v1/businesses/{owner.business_id}/connections/pending/{token}",
-        headers=owner.headers,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-def choose(gm: TestClient, owner: Owner, token: str, keys: list[str]) -> list[dict]:  # type: ignore[type-arg]  # noqa: F811
-    response = gm.post(
-        f"/api/v1/businesses/{owner.business_id}/connections/pending/{token}",
-        json={"identities": keys},
-        headers=owner.headers,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
 def test_pages_and_their_instagram_account_are_offered_and_connected(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> None:
     token = login(gm, owner)
     listing = pending(gm, owner, token)
@@ -104,7 +85,7 @@ def test_pages_and_their_instagram_account_are_offered_and_connected(
 
 
 def test_a_choice_is_used_once_and_only_by_its_user(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -132,7 +113,7 @@ def test_a_choice_is_used_once_and_only_by_its_user(
 
 
 def test_reconnecting_keeps_the_accounts(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -152,10 +133,10 @@ def test_reconnecting_keeps_the_accounts(
 
 
 def test_disconnecting_the_page_keeps_its_instagram_account_working(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> None:
     token = login(gm, owner)
     listing = pending(gm, owner, token)
@@ -194,7 +175,7 @@ def test_disconnecting_the_page_keeps_its_instagram_account_working(
 
 
 def test_cancelling_the_facebook_login_connects_nothing(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -215,13 +196,6 @@ FLORIST_PAGE = "108820000000001"  # Dana's Page with the linked Instagram busine
 FLORIST_IG = "17841400000000101"
 
 
-def page_text(gm: TestClient, owner: Owner, response: httpx2.Response) -> str:  # noqa: F811
-    assert response.status_code == 303, response.text
-    page = gm.get(response.headers["location"], headers=owner.headers)
-    assert page.status_code == 200, page.text
-    return " ".join(html.unescape(page.text).split())
-
-
 def graph(platforms: SandboxHandle, node: str, token: str) -> httpx2.Response:
     return httpx2.get(
         f"{platforms.url}/graph.facebook.com/v23.0/{node}",
@@ -230,10 +204,10 @@ def graph(platforms: SandboxHandle, node: str, token: str) -> httpx2.Response:
 
 
 def test_connecting_only_the_instagram_account(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> None:
     token = login(gm, owner, "instagram")
     listing = pending(gm, owner, token)
@@ -257,7 +231,7 @@ def test_connecting_only_the_instagram_account(
 
 
 def test_connecting_the_same_page_twice_is_one_account(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -270,14 +244,14 @@ def test_connecting_the_same_page_twice_is_one_account(
 
 
 def test_unticking_every_page_in_the_dialog_connects_nothing(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
     callback = consent(start(gm, owner, "facebook"), choose={"page_ids": []})
     response = finish(gm, owner, callback)
     assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
-    text = page_text(gm, owner, response)
+    text = landing_text(gm, owner, response)
     assert "This login has no Facebook Pages you granted access to" in text
     with database.session() as session:
         assert session.query(SocialAccount).count() == 0
@@ -285,7 +259,7 @@ def test_unticking_every_page_in_the_dialog_connects_nothing(
 
 
 def test_without_publishing_permissions_nothing_is_connected(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -294,7 +268,7 @@ def test_without_publishing_permissions_nothing_is_connected(
     )
     response = finish(gm, owner, consent(url))
     assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
-    text = page_text(gm, owner, response)
+    text = landing_text(gm, owner, response)
     assert "Publishing permissions were not granted" in text
     assert "pages_manage_posts" in text
     with database.session() as session:
@@ -303,7 +277,7 @@ def test_without_publishing_permissions_nothing_is_connected(
 
 
 def test_an_instagram_account_without_its_publish_permission_cant_be_picked(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -325,7 +299,7 @@ def test_an_instagram_account_without_its_publish_permission_cant_be_picked(
 
 
 def test_publishing_without_analytics_permissions_connects_and_shows_the_gap(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -350,7 +324,7 @@ def test_publishing_without_analytics_permissions_connects_and_shows_the_gap(
 
 
 def test_disconnect_deletes_the_page_token_and_says_how_to_remove_the_grant(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -381,7 +355,7 @@ def test_disconnect_deletes_the_page_token_and_says_how_to_remove_the_grant(
 
 
 def test_the_page_choice_expires_after_15_minutes(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:

@@ -16,8 +16,8 @@ from growth_manager.db import Database
 from growth_manager.models.accounts import Notification, SocialAccount
 from tests.accounts.conftest import Owner
 from tests.accounts.test_connect_x import finish, start
-from tests.sandbox.conftest import SandboxHandle
 from tests.support.consent import consent
+from tests.support.sandbox import SandboxHandle
 
 X_CLIENT = ("sandbox-x-client", "sandbox-x-secret")
 X_TOKEN_PATH = "/api.x.com/2/oauth2/token"
