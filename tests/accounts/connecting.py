@@ -12,6 +12,7 @@ import httpx2
 from fastapi.testclient import TestClient
 
 from tests.accounts.conftest import Owner
+from tests.support.consent import consent
 
 
 def start(gm: TestClient, owner: Owner, platform: str = "x") -> str:
@@ -30,6 +31,21 @@ def finish(gm: TestClient, owner: Owner, location: str) -> httpx2.Response:
     """Follow the platform's redirect back to the product's callback."""
     parts = urlsplit(location)
     return gm.get(f"{parts.path}?{parts.query}", headers=owner.headers, follow_redirects=False)
+
+
+def park(
+    gm: TestClient,
+    owner: Owner,
+    authorize_url: str,
+    choose: dict[str, str | list[str]] | None = None,
+) -> str:
+    """Consent at ``authorize_url`` (with the ``choose``n selections), come back, and return
+    the pending token of the login parked for the picker."""
+    response = finish(gm, owner, consent(authorize_url, choose=choose))
+    assert response.status_code == 303, response.text
+    location = response.headers["location"]
+    assert f"/businesses/{owner.business_id}/connections/choose/" in location, location
+    return location.rsplit("/", 1)[1].split("#")[0]
 
 
 def pending(gm: TestClient, owner: Owner, token: str) -> dict[str, Any]:

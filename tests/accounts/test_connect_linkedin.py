@@ -5,19 +5,17 @@ missing scopes, the picker's expiry and someone else's parked login."""
 from __future__ import annotations
 
 import html
-from datetime import timedelta
 
 import httpx2
-import time_machine
 from fastapi.testclient import TestClient
 
 from growth_manager.db import Database
-from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, PendingConnection, SocialAccount
 from growth_manager.models.business import BusinessMember, Role
 from growth_manager.models.user import User
 from tests.accounts.conftest import Owner, make_owner
-from tests.accounts.connecting import choose, finish, landing_text, pending, start
+from tests.accounts.connecting import choose, finish, pending, start
+from tests.accounts.connecting import park as park_at
 from tests.support.consent import consent, read_form, with_scopes
 from tests.support.factories import login_client
 from tests.support.sandbox import SandboxHandle
@@ -31,11 +29,7 @@ def park(gm: TestClient, owner: Owner, member: str = MAYA, drop: tuple[str, ...]
     url = start(gm, owner, "linkedin")
     if drop:
         url = with_scopes(url, drop=drop)
-    response = finish(gm, owner, consent(url, action="allow", choose={"member": member}))
-    assert response.status_code == 303, response.text
-    location = response.headers["location"]
-    assert f"/businesses/{owner.business_id}/connections/choose/" in location, location
-    return location.rsplit("/", 1)[1]
+    return park_at(gm, owner, url, choose={"member": member})
 
 
 def keys_of(gm: TestClient, owner: Owner, token: str) -> list[str]:
@@ -264,27 +258,6 @@ def test_disconnecting_the_member_keeps_its_organizations_working(
     assert userinfo(fresh_sandbox, shared).status_code == 401
 
 
-def test_without_publishing_scopes_nothing_is_connected(
-    gm: TestClient,
-    owner: Owner,
-    database: Database,
-) -> None:
-    url = with_scopes(
-        start(gm, owner, "linkedin"), drop=("w_member_social", "w_organization_social")
-    )
-    response = finish(gm, owner, consent(url, action="allow"))
-    assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
-    text = landing_text(gm, owner, response)
-    assert (
-        "Publishing permissions were not granted (missing: w_member_social, w_organization_social)"
-        in text
-    )
-    assert "Connect again and allow every permission asked for" in text
-    with database.session() as session:
-        assert session.query(SocialAccount).count() == 0
-        assert session.query(PendingConnection).count() == 0
-
-
 def test_publishing_scopes_without_analytics_connect_and_say_what_is_missing(
     gm: TestClient,
     owner: Owner,
@@ -306,58 +279,6 @@ def test_publishing_scopes_without_analytics_connect_and_say_what_is_missing(
     text = " ".join(html.unescape(page.text).split())
     assert "Publishing ✓" in text
     assert "Analytics missing: r_member_postAnalytics" in text
-
-
-def test_cancelled_consent_ends_on_connections_with_nothing_stored(
-    gm: TestClient,
-    owner: Owner,
-    database: Database,
-) -> None:
-    callback = consent(start(gm, owner, "linkedin"), action="cancel")
-    response = finish(gm, owner, callback)
-    assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
-    text = landing_text(gm, owner, response)
-    assert "You cancelled the LinkedIn sign-in, so nothing was connected" in text
-    assert "{" not in text.split("Connections", 1)[0]  # a page, not a JSON error
-    with database.session() as session:
-        assert session.query(SocialAccount).count() == 0
-        assert session.query(PendingConnection).count() == 0
-
-
-def test_the_choice_expires_after_15_minutes(
-    gm: TestClient,
-    owner: Owner,
-    database: Database,
-) -> None:
-    token = park(gm, owner)
-    keys = keys_of(gm, owner, token)
-    with time_machine.travel(utcnow() + timedelta(minutes=14), tick=True):
-        assert pending(gm, owner, token)["identities"]  # still there a minute before
-    with time_machine.travel(utcnow() + timedelta(minutes=16), tick=True):
-        listing = gm.get(
-            f"/api/v1/businesses/{owner.business_id}/connections/pending/{token}",
-            headers=owner.headers,
-        )
-        assert listing.status_code == 400
-        assert "expired (15 minutes)" in listing.json()["detail"]
-        late = gm.post(
-            f"/api/v1/businesses/{owner.business_id}/connections/pending/{token}",
-            json={"identities": keys},
-            headers=owner.headers,
-        )
-        assert late.status_code == 400
-        # The dashboard page says so on Connections instead of showing an error.
-        page = gm.get(
-            f"/businesses/{owner.business_id}/connections/choose/{token}",
-            headers=owner.headers,
-            follow_redirects=False,
-        )
-        assert page.status_code == 303
-        assert page.headers["location"] == f"/businesses/{owner.business_id}/connections"
-        text = landing_text(gm, owner, page)
-        assert "This choice expired (15 minutes) or was already made. Connect again." in text
-    with database.session() as session:
-        assert session.query(SocialAccount).count() == 0
 
 
 def test_another_owners_parked_login_is_refused(

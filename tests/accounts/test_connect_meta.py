@@ -5,18 +5,14 @@ picker, reconnecting, and disconnecting without breaking a sibling that shares a
 from __future__ import annotations
 
 import html
-from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
 
 import httpx2
-import time_machine
 from fastapi.testclient import TestClient
 
 from growth_manager.db import Database
-from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, PendingConnection, SocialAccount
 from tests.accounts.conftest import Owner
-from tests.accounts.connecting import choose, finish, landing_text, pending, start
+from tests.accounts.connecting import choose, finish, landing_text, park, pending, start
 from tests.support.consent import consent, with_scopes
 from tests.support.sandbox import SandboxHandle
 
@@ -33,11 +29,7 @@ def login(
     assert "/www.facebook.com/v23.0/dialog/oauth" in authorize_url
     if drop:
         authorize_url = with_scopes(authorize_url, drop=drop)
-    response = finish(gm, owner, consent(authorize_url))
-    assert response.status_code == 303, response.text
-    location = response.headers["location"]
-    assert f"/businesses/{owner.business_id}/connections/choose/" in location, location
-    return location.rsplit("/", 1)[1].split("#")[0]
+    return park(gm, owner, authorize_url)
 
 
 def test_pages_and_their_instagram_account_are_offered_and_connected(
@@ -174,24 +166,6 @@ def test_disconnecting_the_page_keeps_its_instagram_account_working(
         assert all(r.access_token is None for r in session.query(SocialAccount).all())
 
 
-def test_cancelling_the_facebook_login_connects_nothing(
-    gm: TestClient,
-    owner: Owner,
-    database: Database,
-) -> None:
-    callback = consent(start(gm, owner, "facebook"), action="cancel")
-    query = parse_qs(urlsplit(callback).query)
-    assert query["error_reason"] == ["user_denied"]
-    response = finish(gm, owner, callback)
-    assert response.status_code == 303
-    assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
-    page = gm.get(response.headers["location"], headers=owner.headers)
-    del page
-    with database.session() as session:
-        assert session.query(SocialAccount).count() == 0
-        assert session.query(PendingConnection).count() == 0
-
-
 FLORIST_PAGE = "108820000000001"  # Dana's Page with the linked Instagram business account
 FLORIST_IG = "17841400000000101"
 
@@ -253,24 +227,6 @@ def test_unticking_every_page_in_the_dialog_connects_nothing(
     assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
     text = landing_text(gm, owner, response)
     assert "This login has no Facebook Pages you granted access to" in text
-    with database.session() as session:
-        assert session.query(SocialAccount).count() == 0
-        assert session.query(PendingConnection).count() == 0
-
-
-def test_without_publishing_permissions_nothing_is_connected(
-    gm: TestClient,
-    owner: Owner,
-    database: Database,
-) -> None:
-    url = with_scopes(
-        start(gm, owner, "facebook"), drop=("pages_manage_posts", "instagram_content_publish")
-    )
-    response = finish(gm, owner, consent(url))
-    assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
-    text = landing_text(gm, owner, response)
-    assert "Publishing permissions were not granted" in text
-    assert "pages_manage_posts" in text
     with database.session() as session:
         assert session.query(SocialAccount).count() == 0
         assert session.query(PendingConnection).count() == 0
@@ -352,21 +308,3 @@ def test_disconnect_deletes_the_page_token_and_says_how_to_remove_the_grant(
         assert row.status == AccountStatus.disconnected
         assert row.access_token is None
         assert row.refresh_token is None
-
-
-def test_the_page_choice_expires_after_15_minutes(
-    gm: TestClient,
-    owner: Owner,
-    database: Database,
-) -> None:
-    token = login(gm, owner)
-    with time_machine.travel(utcnow() + timedelta(minutes=16), tick=True):
-        late = gm.post(
-            f"/api/v1/businesses/{owner.business_id}/connections/pending/{token}",
-            json={"identities": [f"facebook:{FLORIST_PAGE}"]},
-            headers=owner.headers,
-        )
-    assert late.status_code == 400
-    assert "expired (15 minutes)" in late.json()["detail"]
-    with database.session() as session:
-        assert session.query(SocialAccount).count() == 0
