@@ -22,6 +22,7 @@ from growth_manager.models import Base
 from tests.support.apps import app_sharing
 from tests.support.live_server import live_server
 from tests.support.sandbox import SandboxHandle
+from tests.support.team import Team, make_team
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "GROWTH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -117,6 +118,12 @@ def app(settings: Settings, database: Database) -> FastAPI:
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver") as test_client:
         yield test_client
+
+
+@pytest.fixture
+def team(database: Database) -> Team:
+    """A business with one member of each role, and a stranger who owns another business."""
+    return make_team(database)
 
 
 @pytest.fixture(scope="session")

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from growth_manager.accounts.notifications import raise_for_account, resolve_for_account
 from growth_manager.db import Database
 from growth_manager.models.accounts import Notification, NotificationRead, SocialAccount
-from tests.business.conftest import Team
-from tests.business.test_pages import login
 from tests.conftest import json_of
+from tests.support.factories import login
+from tests.support.team import Team
 
 API = "/api/v1/notifications"
 

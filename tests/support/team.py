@@ -1,14 +1,11 @@
-"""A business with one member of each role, and a stranger who owns another business."""
+"""A business with one member of each role, and a stranger who owns another business (the
+``team`` fixture in tests/conftest.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pytest
-from sqlalchemy import func, select
-
 from growth_manager.db import Database
-from growth_manager.models.base import Base
 from growth_manager.models.business import Role
 from tests.support.factories import add_member, bearer_for, make_business, make_user
 
@@ -34,8 +31,7 @@ class Team:
         return person
 
 
-@pytest.fixture
-def team(database: Database) -> Team:
+def make_team(database: Database) -> Team:
     with database.session() as session:
         people = {}
         for role in ("owner", "editor", "viewer", "stranger"):
@@ -53,23 +49,3 @@ def team(database: Database) -> Team:
             stranger=people["stranger"][1],
             other_business_id=other.id,
         )
-
-
-def row_counts(database: Database) -> dict[str, int]:
-    """Rows per table, to prove a refused request added or removed nothing."""
-    with database.session() as session:
-        return {
-            table.name: session.scalar(select(func.count()).select_from(table)) or 0
-            for table in Base.metadata.sorted_tables
-        }
-
-
-def business_rows(database: Database) -> list[tuple[object, ...]]:
-    """Every column of every business, membership and strategy row, to prove a refused
-    change altered nothing either."""
-    rows: list[tuple[object, ...]] = []
-    with database.session() as session:
-        for name in ("business", "business_member", "strategy"):
-            table = Base.metadata.tables[name]
-            rows.extend((name, *row) for row in session.execute(select(table).order_by(table.c.id)))
-    return rows
