@@ -15,7 +15,7 @@ from sqlalchemy import select
 from growth_manager.db import Database
 from growth_manager.models.accounts import Notification, SocialAccount
 from tests.accounts.conftest import Owner
-from tests.accounts.test_connect_x import finish, start
+from tests.accounts.connecting import finish, start
 from tests.support.consent import consent
 from tests.support.sandbox import SandboxHandle
 

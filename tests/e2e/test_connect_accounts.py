@@ -16,7 +16,7 @@ from growth_manager.config import Settings
 from growth_manager.db import Database
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.flows import sign_up
-from tests.e2e.test_layout import assert_fits, screenshot
+from tests.e2e.looks import assert_fits, screenshot
 from tests.support.apps import app_sharing
 from tests.support.live_server import free_port
 from tests.support.live_server import live_server as serve
