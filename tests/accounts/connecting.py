@@ -15,14 +15,19 @@ from tests.accounts.conftest import Owner
 from tests.support.consent import consent
 
 
-def start(gm: TestClient, owner: Owner, platform: str = "x") -> str:
-    """Start connecting ``platform`` and return the platform's authorize URL."""
-    response = gm.get(
+def authorize(gm: TestClient, who: Owner, platform: str, business_id: int) -> httpx2.Response:
+    """``who`` asks to connect ``platform`` to the business ``business_id``."""
+    return gm.get(
         f"/api/v1/oauth/{platform}/authorize",
-        params={"business_id": owner.business_id},
-        headers=owner.headers,
+        params={"business_id": business_id},
+        headers=who.headers,
         follow_redirects=False,
     )
+
+
+def start(gm: TestClient, owner: Owner, platform: str = "x") -> str:
+    """Start connecting ``platform`` and return the platform's authorize URL."""
+    response = authorize(gm, owner, platform, owner.business_id)
     assert response.status_code == 303, response.text
     return response.headers["location"]
 

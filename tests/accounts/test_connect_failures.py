@@ -20,7 +20,7 @@ from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import OAuthState, PendingConnection, SocialAccount
 from tests.accounts.conftest import Owner, make_owner
-from tests.accounts.connecting import finish, landing_text, park, pending, start
+from tests.accounts.connecting import authorize, finish, landing_text, park, pending, start
 from tests.accounts.tokenhealth import X_TOKEN_PATH, Sandbox
 from tests.support.apps import app_sharing
 from tests.support.consent import consent, with_scopes
@@ -175,12 +175,7 @@ def test_starting_a_connection_for_another_tenants_business_is_404(
     gm: TestClient, owner: Owner, database: Database, platform: str
 ) -> None:
     stranger = make_owner(database, email="stranger@example.com", name="Stranger Co")
-    response = gm.get(
-        f"/api/v1/oauth/{platform}/authorize",
-        params={"business_id": owner.business_id},
-        headers=stranger.headers,
-        follow_redirects=False,
-    )
+    response = authorize(gm, stranger, platform, owner.business_id)
     assert response.status_code == 404, response.text
     assert counts(database) == (0, 0, 0)
 
