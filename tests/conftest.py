@@ -19,6 +19,10 @@ from sqlalchemy import create_engine, text
 from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.models import Base
+from tests.support.apps import app_sharing
+from tests.support.live_server import live_server
+from tests.support.sandbox import SandboxHandle
+from tests.support.team import Team, make_team
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "GROWTH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -107,19 +111,38 @@ def _isolate_database(request: pytest.FixtureRequest) -> Iterator[None]:
 
 @pytest.fixture
 def app(settings: Settings, database: Database) -> FastAPI:
-    from growth_manager.app import create_app
-
-    app = create_app(settings)
-    # Share the session-wide engine, so tests and the app see one database.
-    app.state.database.dispose()
-    app.state.database = database
-    return app
+    return app_sharing(settings, database)
 
 
 @pytest.fixture
 def client(app: FastAPI) -> Iterator[TestClient]:
     with TestClient(app, base_url="http://testserver") as test_client:
         yield test_client
+
+
+@pytest.fixture
+def team(database: Database) -> Team:
+    """A business with one member of each role, and a stranger who owns another business."""
+    return make_team(database)
+
+
+@pytest.fixture(scope="session")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    """The platform sandbox on a real loopback port, one server for the whole session."""
+    from platform_sandbox.app import create_app
+
+    data_dir: Path = tmp_path_factory.mktemp("sandbox")
+    app = create_app(data_dir, seed=42)
+    with live_server(app) as url:
+        yield SandboxHandle(url=url, app=app)
+
+
+@pytest.fixture
+def fresh_sandbox(sandbox: SandboxHandle) -> SandboxHandle:
+    """The sandbox reset before the test (drop, create, re-seed, clock offset 0), so tests
+    never see each other's posts or tokens."""
+    sandbox.reset()
+    return sandbox
 
 
 def json_of(response: Any) -> Any:

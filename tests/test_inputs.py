@@ -14,9 +14,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from growth_manager.db import Database
-from tests.business.conftest import row_counts
 from tests.conftest import json_of
 from tests.support.factories import bearer_for, make_business, make_strategy, make_user
+from tests.support.rows import row_counts
 
 TOO_BIG = 2**63  # one past the largest signed 64-bit integer (SQLite's driver overflows)
 TOO_SMALL = -(2**63) - 1

@@ -1,20 +1,26 @@
-"""Accounts fixtures: a user who owns a business, made directly with the models."""
+"""Accounts fixtures: a user who owns a business, made directly with the models, and the
+product configured against the platform sandbox."""
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from growth_manager.auth.dependencies import hash_api_token
+from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.business import Business, BusinessMember, Role
 from growth_manager.models.user import ApiToken, User
+from tests.support.apps import app_sharing
+from tests.support.sandbox import SandboxHandle, register_callbacks
 
 
 @dataclass
@@ -50,6 +56,17 @@ def make_owner(database: Database, email: str = "owner@example.com", name: str =
 @pytest.fixture
 def owner(database: Database) -> Owner:
     return make_owner(database)
+
+
+@pytest.fixture
+def gm(
+    settings: Settings, database: Database, fresh_sandbox: SandboxHandle
+) -> Iterator[TestClient]:
+    """The product talking to a fresh sandbox, its OAuth callbacks registered there."""
+    configured = settings.model_copy(update={"sandbox_url": fresh_sandbox.url})
+    register_callbacks(fresh_sandbox, configured.public_url)
+    with TestClient(app_sharing(configured, database), base_url=configured.public_url) as client:
+        yield client
 
 
 def store_x_account(database: Database, owner: Owner, access: str, refresh: str) -> int:

@@ -5,41 +5,34 @@ missing scopes, the picker's expiry and someone else's parked login."""
 from __future__ import annotations
 
 import html
-from datetime import timedelta
 
 import httpx2
-import time_machine
 from fastapi.testclient import TestClient
 
 from growth_manager.db import Database
-from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, PendingConnection, SocialAccount
 from growth_manager.models.business import BusinessMember, Role
 from growth_manager.models.user import User
 from tests.accounts.conftest import Owner, make_owner
-from tests.accounts.test_connect_meta import choose, pending
-from tests.accounts.test_connect_x import finish, gm, start  # noqa: F401
-from tests.sandbox.conftest import SandboxHandle, fresh_sandbox, sandbox  # noqa: F401
+from tests.accounts.connecting import choose, finish, pending, start
+from tests.accounts.connecting import park as park_at
 from tests.support.consent import consent, read_form, with_scopes
 from tests.support.factories import login_client
+from tests.support.sandbox import SandboxHandle
 
 MAYA = "mLq7Xw2Tz4"  # administers two organizations in the sandbox's seed
 TOM = "tOk3Pn8Rb1"  # administers none
 
 
-def park(gm: TestClient, owner: Owner, member: str = MAYA, drop: tuple[str, ...] = ()) -> str:  # noqa: F811
+def park(gm: TestClient, owner: Owner, member: str = MAYA, drop: tuple[str, ...] = ()) -> str:
     """Sign in at LinkedIn as ``member`` and return the picker's pending token."""
     url = start(gm, owner, "linkedin")
     if drop:
         url = with_scopes(url, drop=drop)
-    response = finish(gm, owner, consent(url, action="allow", choose={"member": member}))
-    assert response.status_code == 303, response.text
-    location = response.headers["location"]
-    assert f"/businesses/{owner.business_id}/connections/choose/" in location, location
-    return location.rsplit("/", 1)[1]
+    return park_at(gm, owner, url, choose={"member": member})
 
 
-def keys_of(gm: TestClient, owner: Owner, token: str) -> list[str]:  # noqa: F811
+def keys_of(gm: TestClient, owner: Owner, token: str) -> list[str]:
     return [i["key"] for i in pending(gm, owner, token)["identities"]]
 
 
@@ -50,14 +43,6 @@ def userinfo(platforms: SandboxHandle, access_token: str) -> httpx2.Response:
     )
 
 
-def flashed(gm: TestClient, owner: Owner, response: httpx2.Response) -> str:  # noqa: F811
-    """The text of the page a redirect leads to (whitespace collapsed, entities unescaped)."""
-    assert response.status_code == 303, response.text
-    page = gm.get(response.headers["location"], headers=owner.headers)
-    assert page.status_code == 200, page.text
-    return " ".join(html.unescape(page.text).split())
-
-
 def rows(database: Database) -> list[SocialAccount]:
     with database.session() as session:
         found = session.query(SocialAccount).order_by(SocialAccount.id).all()
@@ -66,10 +51,10 @@ def rows(database: Database) -> list[SocialAccount]:
 
 
 def test_member_and_administered_organizations(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> None:
     authorize_url = start(gm, owner, "linkedin")
     assert "/www.linkedin.com/oauth/v2/authorization" in authorize_url
@@ -103,7 +88,7 @@ def test_member_and_administered_organizations(
 
 
 def test_the_dashboard_picker_form_connects_the_ticked_identities(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -167,7 +152,7 @@ def test_the_dashboard_picker_form_connects_the_ticked_identities(
 
 
 def test_connecting_the_same_member_twice_is_one_account(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -183,10 +168,10 @@ def test_connecting_the_same_member_twice_is_one_account(
 
 
 def test_reconnect_keeps_the_row_and_the_refresh_token_when_the_answer_has_none(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> None:
     token = park(gm, owner)
     member_key = f"linkedin:urn:li:person:{MAYA}"
@@ -215,10 +200,10 @@ def test_reconnect_keeps_the_row_and_the_refresh_token_when_the_answer_has_none(
 
 
 def test_disconnect_revokes_at_linkedin_and_deletes_the_tokens(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> None:
     token = park(gm, owner, member=TOM)
     assert keys_of(gm, owner, token) == [f"linkedin:urn:li:person:{TOM}"]  # Tom runs no pages
@@ -243,10 +228,10 @@ def test_disconnect_revokes_at_linkedin_and_deletes_the_tokens(
 
 
 def test_disconnecting_the_member_keeps_its_organizations_working(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> None:
     """The member and its pages were connected with one login, so they share its token:
     revoking it for the member would silently cut the pages too."""
@@ -273,29 +258,8 @@ def test_disconnecting_the_member_keeps_its_organizations_working(
     assert userinfo(fresh_sandbox, shared).status_code == 401
 
 
-def test_without_publishing_scopes_nothing_is_connected(
-    gm: TestClient,  # noqa: F811
-    owner: Owner,
-    database: Database,
-) -> None:
-    url = with_scopes(
-        start(gm, owner, "linkedin"), drop=("w_member_social", "w_organization_social")
-    )
-    response = finish(gm, owner, consent(url, action="allow"))
-    assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
-    text = flashed(gm, owner, response)
-    assert (
-        "Publishing permissions were not granted (missing: w_member_social, w_organization_social)"
-        in text
-    )
-    assert "Connect again and allow every permission asked for" in text
-    with database.session() as session:
-        assert session.query(SocialAccount).count() == 0
-        assert session.query(PendingConnection).count() == 0
-
-
 def test_publishing_scopes_without_analytics_connect_and_say_what_is_missing(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -317,60 +281,8 @@ def test_publishing_scopes_without_analytics_connect_and_say_what_is_missing(
     assert "Analytics missing: r_member_postAnalytics" in text
 
 
-def test_cancelled_consent_ends_on_connections_with_nothing_stored(
-    gm: TestClient,  # noqa: F811
-    owner: Owner,
-    database: Database,
-) -> None:
-    callback = consent(start(gm, owner, "linkedin"), action="cancel")
-    response = finish(gm, owner, callback)
-    assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
-    text = flashed(gm, owner, response)
-    assert "You cancelled the LinkedIn sign-in, so nothing was connected" in text
-    assert "{" not in text.split("Connections", 1)[0]  # a page, not a JSON error
-    with database.session() as session:
-        assert session.query(SocialAccount).count() == 0
-        assert session.query(PendingConnection).count() == 0
-
-
-def test_the_choice_expires_after_15_minutes(
-    gm: TestClient,  # noqa: F811
-    owner: Owner,
-    database: Database,
-) -> None:
-    token = park(gm, owner)
-    keys = keys_of(gm, owner, token)
-    with time_machine.travel(utcnow() + timedelta(minutes=14), tick=True):
-        assert pending(gm, owner, token)["identities"]  # still there a minute before
-    with time_machine.travel(utcnow() + timedelta(minutes=16), tick=True):
-        listing = gm.get(
-            f"/api/v1/businesses/{owner.business_id}/connections/pending/{token}",
-            headers=owner.headers,
-        )
-        assert listing.status_code == 400
-        assert "expired (15 minutes)" in listing.json()["detail"]
-        late = gm.post(
-            f"/api/v1/businesses/{owner.business_id}/connections/pending/{token}",
-            json={"identities": keys},
-            headers=owner.headers,
-        )
-        assert late.status_code == 400
-        # The dashboard page says so on Connections instead of showing an error.
-        page = gm.get(
-            f"/businesses/{owner.business_id}/connections/choose/{token}",
-            headers=owner.headers,
-            follow_redirects=False,
-        )
-        assert page.status_code == 303
-        assert page.headers["location"] == f"/businesses/{owner.business_id}/connections"
-        text = flashed(gm, owner, page)
-        assert "This choice expired (15 minutes) or was already made. Connect again." in text
-    with database.session() as session:
-        assert session.query(SocialAccount).count() == 0
-
-
 def test_another_owners_parked_login_is_refused(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:

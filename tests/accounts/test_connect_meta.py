@@ -5,24 +5,20 @@ picker, reconnecting, and disconnecting without breaking a sibling that shares a
 from __future__ import annotations
 
 import html
-from datetime import timedelta
-from urllib.parse import parse_qs, urlsplit
 
 import httpx2
-import time_machine
 from fastapi.testclient import TestClient
 
 from growth_manager.db import Database
-from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, PendingConnection, SocialAccount
 from tests.accounts.conftest import Owner
-from tests.accounts.test_connect_x import finish, gm, start  # noqa: F401
-from tests.sandbox.conftest import SandboxHandle, fresh_sandbox, sandbox  # noqa: F401
+from tests.accounts.connecting import choose, finish, landing_text, park, pending, start
 from tests.support.consent import consent, with_scopes
+from tests.support.sandbox import SandboxHandle
 
 
 def login(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     platform: str = "facebook",
     drop: tuple[str, ...] = (),
@@ -33,37 +29,14 @@ def login(
     assert "/www.facebook.com/v23.0/dialog/oauth" in authorize_url
     if drop:
         authorize_url = with_scopes(authorize_url, drop=drop)
-    response = finish(gm, owner, consent(authorize_url))
-    assert response.status_code == 303, response.text
-    location = response.headers["location"]
-    assert f"/businesses/{owner.business_id}/connections/choose/" in location, location
-    return location.rsplit("/", 1)[1].split("#")[0]
-
-
-def pending(gm: TestClient, owner: Owner, token: str) -> dict:  # type: ignore[type-arg]  # noqa: F811
-    response = gm.get(
-        f"/api/v1/businesses/{owner.business_id}/connections/pending/{token}",
-        headers=owner.headers,
-    )
-    assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-def choose(gm: TestClient, owner: Owner, token: str, keys: list[str]) -> list[dict]:  # type: ignore[type-arg]  # noqa: F811
-    response = gm.post(
-        f"/api/v1/businesses/{owner.business_id}/connections/pending/{token}",
-        json={"identities": keys},
-        headers=owner.headers,
-    )
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    return park(gm, owner, authorize_url)
 
 
 def test_pages_and_their_instagram_account_are_offered_and_connected(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> None:
     token = login(gm, owner)
     listing = pending(gm, owner, token)
@@ -104,7 +77,7 @@ def test_pages_and_their_instagram_account_are_offered_and_connected(
 
 
 def test_a_choice_is_used_once_and_only_by_its_user(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -132,7 +105,7 @@ def test_a_choice_is_used_once_and_only_by_its_user(
 
 
 def test_reconnecting_keeps_the_accounts(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -152,10 +125,10 @@ def test_reconnecting_keeps_the_accounts(
 
 
 def test_disconnecting_the_page_keeps_its_instagram_account_working(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> None:
     token = login(gm, owner)
     listing = pending(gm, owner, token)
@@ -193,33 +166,8 @@ def test_disconnecting_the_page_keeps_its_instagram_account_working(
         assert all(r.access_token is None for r in session.query(SocialAccount).all())
 
 
-def test_cancelling_the_facebook_login_connects_nothing(
-    gm: TestClient,  # noqa: F811
-    owner: Owner,
-    database: Database,
-) -> None:
-    callback = consent(start(gm, owner, "facebook"), action="cancel")
-    query = parse_qs(urlsplit(callback).query)
-    assert query["error_reason"] == ["user_denied"]
-    response = finish(gm, owner, callback)
-    assert response.status_code == 303
-    assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
-    page = gm.get(response.headers["location"], headers=owner.headers)
-    del page
-    with database.session() as session:
-        assert session.query(SocialAccount).count() == 0
-        assert session.query(PendingConnection).count() == 0
-
-
 FLORIST_PAGE = "108820000000001"  # Dana's Page with the linked Instagram business account
 FLORIST_IG = "17841400000000101"
-
-
-def page_text(gm: TestClient, owner: Owner, response: httpx2.Response) -> str:  # noqa: F811
-    assert response.status_code == 303, response.text
-    page = gm.get(response.headers["location"], headers=owner.headers)
-    assert page.status_code == 200, page.text
-    return " ".join(html.unescape(page.text).split())
 
 
 def graph(platforms: SandboxHandle, node: str, token: str) -> httpx2.Response:
@@ -230,10 +178,10 @@ def graph(platforms: SandboxHandle, node: str, token: str) -> httpx2.Response:
 
 
 def test_connecting_only_the_instagram_account(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> None:
     token = login(gm, owner, "instagram")
     listing = pending(gm, owner, token)
@@ -257,7 +205,7 @@ def test_connecting_only_the_instagram_account(
 
 
 def test_connecting_the_same_page_twice_is_one_account(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -270,40 +218,22 @@ def test_connecting_the_same_page_twice_is_one_account(
 
 
 def test_unticking_every_page_in_the_dialog_connects_nothing(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
     callback = consent(start(gm, owner, "facebook"), choose={"page_ids": []})
     response = finish(gm, owner, callback)
     assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
-    text = page_text(gm, owner, response)
+    text = landing_text(gm, owner, response)
     assert "This login has no Facebook Pages you granted access to" in text
     with database.session() as session:
         assert session.query(SocialAccount).count() == 0
         assert session.query(PendingConnection).count() == 0
 
 
-def test_without_publishing_permissions_nothing_is_connected(
-    gm: TestClient,  # noqa: F811
-    owner: Owner,
-    database: Database,
-) -> None:
-    url = with_scopes(
-        start(gm, owner, "facebook"), drop=("pages_manage_posts", "instagram_content_publish")
-    )
-    response = finish(gm, owner, consent(url))
-    assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
-    text = page_text(gm, owner, response)
-    assert "Publishing permissions were not granted" in text
-    assert "pages_manage_posts" in text
-    with database.session() as session:
-        assert session.query(SocialAccount).count() == 0
-        assert session.query(PendingConnection).count() == 0
-
-
 def test_an_instagram_account_without_its_publish_permission_cant_be_picked(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -325,7 +255,7 @@ def test_an_instagram_account_without_its_publish_permission_cant_be_picked(
 
 
 def test_publishing_without_analytics_permissions_connects_and_shows_the_gap(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -350,7 +280,7 @@ def test_publishing_without_analytics_permissions_connects_and_shows_the_gap(
 
 
 def test_disconnect_deletes_the_page_token_and_says_how_to_remove_the_grant(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
 ) -> None:
@@ -378,21 +308,3 @@ def test_disconnect_deletes_the_page_token_and_says_how_to_remove_the_grant(
         assert row.status == AccountStatus.disconnected
         assert row.access_token is None
         assert row.refresh_token is None
-
-
-def test_the_page_choice_expires_after_15_minutes(
-    gm: TestClient,  # noqa: F811
-    owner: Owner,
-    database: Database,
-) -> None:
-    token = login(gm, owner)
-    with time_machine.travel(utcnow() + timedelta(minutes=16), tick=True):
-        late = gm.post(
-            f"/api/v1/businesses/{owner.business_id}/connections/pending/{token}",
-            json={"identities": [f"facebook:{FLORIST_PAGE}"]},
-            headers=owner.headers,
-        )
-    assert late.status_code == 400
-    assert "expired (15 minutes)" in late.json()["detail"]
-    with database.session() as session:
-        assert session.query(SocialAccount).count() == 0

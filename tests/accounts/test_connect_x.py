@@ -2,71 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from urllib.parse import parse_qs, urlsplit
 
-import httpx2
-import pytest
 from fastapi.testclient import TestClient
 
-from growth_manager.app import create_app
-from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.models.accounts import AccountStatus, OAuthState, SocialAccount
 from tests.accounts.conftest import Owner
-from tests.sandbox.conftest import SandboxHandle, fresh_sandbox, sandbox  # noqa: F401
+from tests.accounts.connecting import finish, start
 from tests.support.consent import consent
-
-CALLBACK_PLATFORMS = ("x", "linkedin", "facebook")
-
-
-@pytest.fixture
-def gm(
-    settings: Settings,
-    database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
-) -> Iterator[TestClient]:
-    configured = settings.model_copy(update={"sandbox_url": fresh_sandbox.url})
-    served = {p.name for p in fresh_sandbox.app.state.platforms}
-    for platform, sandbox_platform in (("x", "x"), ("linkedin", "linkedin"), ("facebook", "meta")):
-        if sandbox_platform not in served:
-            continue
-        client_id = {
-            "x": "sandbox-x-client",
-            "linkedin": "sandbox-linkedin-client",
-            "meta": "1000000000000001",
-        }[sandbox_platform]
-        response = httpx2.post(
-            f"{fresh_sandbox.url}/_sandbox/apps",
-            json={
-                "platform": sandbox_platform,
-                "client_id": client_id,
-                "client_secret": f"sandbox-{sandbox_platform}-secret",
-                "redirect_uris": [f"{configured.public_url}/api/v1/oauth/{platform}/callback"],
-            },
-        )
-        assert response.status_code == 200, response.text
-    app = create_app(configured)
-    app.state.database.dispose()
-    app.state.database = database
-    with TestClient(app, base_url=configured.public_url) as client:
-        yield client
-
-
-def start(gm: TestClient, owner: Owner, platform: str = "x") -> str:
-    response = gm.get(
-        f"/api/v1/oauth/{platform}/authorize",
-        params={"business_id": owner.business_id},
-        headers=owner.headers,
-        follow_redirects=False,
-    )
-    assert response.status_code == 303, response.text
-    return response.headers["location"]
-
-
-def finish(gm: TestClient, owner: Owner, location: str) -> httpx2.Response:
-    parts = urlsplit(location)
-    return gm.get(f"{parts.path}?{parts.query}", headers=owner.headers, follow_redirects=False)
 
 
 def test_connect_x_end_to_end(gm: TestClient, owner: Owner, database: Database) -> None:
@@ -98,28 +42,6 @@ def test_connect_x_end_to_end(gm: TestClient, owner: Owner, database: Database) 
         assert session.query(OAuthState).count() == 0  # the state was consumed
 
 
-def test_state_is_single_use(gm: TestClient, owner: Owner) -> None:
-    callback = consent(start(gm, owner))
-    assert finish(gm, owner, callback).status_code == 303
-    replay = finish(gm, owner, callback)
-    assert replay.status_code == 303
-    # Only a reason code travels in the URL; the page says what it means.
-    assert replay.headers["location"] == "/connections/failed?reason=state_unknown"
-    assert "already used" in gm.get(replay.headers["location"]).text
-
-
-def test_cancel_connects_nothing(gm: TestClient, owner: Owner, database: Database) -> None:
-    callback = consent(start(gm, owner), action="cancel")
-    assert "error=access_denied" in callback
-    response = finish(gm, owner, callback)
-    assert response.status_code == 303
-    assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
-    page = gm.get(response.headers["location"], headers=owner.headers)
-    with database.session() as session:
-        assert session.query(SocialAccount).count() == 0
-    del page
-
-
 def test_state_of_another_user_is_refused(gm: TestClient, owner: Owner, database: Database) -> None:
     from tests.accounts.conftest import make_owner
 
@@ -146,21 +68,3 @@ def test_reconnect_keeps_identity_and_updates_tokens(
         assert accounts[0].id == first_id
         assert accounts[0].access_token != first_token
         assert accounts[0].status == AccountStatus.active
-
-
-def test_starting_a_connection_for_another_tenants_business_is_404(
-    gm: TestClient, owner: Owner, database: Database
-) -> None:
-    from tests.accounts.conftest import make_owner
-
-    stranger = make_owner(database, email="stranger@example.com", name="Stranger Co")
-    for platform in ("x", "linkedin", "facebook", "instagram"):
-        response = gm.get(
-            f"/api/v1/oauth/{platform}/authorize",
-            params={"business_id": owner.business_id},
-            headers=stranger.headers,
-            follow_redirects=False,
-        )
-        assert response.status_code == 404, (platform, response.text)
-    with database.session() as session:
-        assert session.query(OAuthState).count() == 0

@@ -24,7 +24,6 @@ from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.providers.errors import ReauthRequired, Transient
 from tests.accounts.conftest import Owner
-from tests.accounts.test_connect_x import gm  # noqa: F401
 from tests.accounts.tokenhealth import (
     X_ME_PATH,
     X_TOKEN_PATH,
@@ -35,7 +34,7 @@ from tests.accounts.tokenhealth import (
     shift_account_times,
     stored,
 )
-from tests.sandbox.conftest import SandboxHandle, fresh_sandbox, sandbox  # noqa: F401
+from tests.support.sandbox import SandboxHandle
 
 
 def acted(keeper: TokenKeeper) -> list[RefreshOutcome]:
@@ -45,7 +44,7 @@ def acted(keeper: TokenKeeper) -> list[RefreshOutcome]:
 
 
 @pytest.fixture
-def sb(fresh_sandbox: SandboxHandle) -> Iterator[Sandbox]:  # noqa: F811
+def sb(fresh_sandbox: SandboxHandle) -> Iterator[Sandbox]:
     control = Sandbox(fresh_sandbox)
     yield control
     control.clear_faults()
@@ -55,14 +54,14 @@ def sb(fresh_sandbox: SandboxHandle) -> Iterator[Sandbox]:  # noqa: F811
 def keeper(
     settings: Settings,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
 ) -> TokenKeeper:
     return TokenKeeper(database, settings.model_copy(update={"sandbox_url": fresh_sandbox.url}))
 
 
 # --- refresh before expiry; rotation ---------------------------------------------------------
 def test_x_token_is_refreshed_before_expiry_and_the_old_refresh_token_is_dead(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
     keeper: TokenKeeper,
@@ -117,7 +116,7 @@ def test_x_token_is_refreshed_before_expiry_and_the_old_refresh_token_is_dead(
 
 
 def test_crash_window_between_receiving_and_storing_a_rotated_token(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
     keeper: TokenKeeper,
@@ -161,7 +160,7 @@ def test_crash_window_between_receiving_and_storing_a_rotated_token(
 
 
 def test_concurrent_refreshes_reach_the_platform_once(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
     keeper: TokenKeeper,
@@ -205,7 +204,7 @@ def test_concurrent_refreshes_reach_the_platform_once(
 
 # --- 401 → one forced refresh and one retry ---------------------------------------------------
 def test_401_triggers_one_forced_refresh_and_one_retry_then_reauth_when_revoked(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
     keeper: TokenKeeper,
@@ -254,7 +253,7 @@ def test_401_triggers_one_forced_refresh_and_one_retry_then_reauth_when_revoked(
 
 # --- transient trouble ------------------------------------------------------------------------
 def test_transient_trouble_backs_off_and_notifies_only_after_three_failures(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
     keeper: TokenKeeper,
@@ -288,7 +287,7 @@ def test_transient_trouble_backs_off_and_notifies_only_after_three_failures(
 
 # --- LinkedIn: non-rotating refresh, warning before the refresh token ends --------------------
 def test_linkedin_refresh_keeps_its_refresh_token_and_warns_seven_days_before_its_end(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
     keeper: TokenKeeper,
@@ -331,7 +330,7 @@ def test_linkedin_refresh_keeps_its_refresh_token_and_warns_seven_days_before_it
 
 
 def test_a_401_while_renewal_is_in_trouble_is_retryable_not_reauth(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
     keeper: TokenKeeper,
@@ -365,7 +364,7 @@ class _Capture(logging.Handler):
 
 
 def test_no_token_reaches_the_logs(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
     keeper: TokenKeeper,

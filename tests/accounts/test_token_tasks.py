@@ -21,7 +21,6 @@ from growth_manager.models.jobs import PeriodicJobState
 from growth_manager.worker.celery_app import create_celery
 from growth_manager.worker.tasks import beat_schedule, load_task_modules, periodic_jobs
 from tests.accounts.conftest import Owner
-from tests.accounts.test_connect_x import gm  # noqa: F401
 from tests.accounts.tokenhealth import (
     Sandbox,
     connect_x,
@@ -29,7 +28,7 @@ from tests.accounts.tokenhealth import (
     shift_account_times,
     stored,
 )
-from tests.sandbox.conftest import SandboxHandle, fresh_sandbox, sandbox  # noqa: F401
+from tests.support.sandbox import SandboxHandle
 from tests.worker.conftest import wait_for
 
 
@@ -52,7 +51,7 @@ def test_token_jobs_are_in_beats_schedule() -> None:
 def token_worker(
     settings: Settings,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
     tmp_path: Path,
 ) -> Iterator[Celery]:
     worker_settings = settings.model_copy(
@@ -78,10 +77,10 @@ def _job(database: Database, name: str) -> PeriodicJobState | None:
 
 
 def test_refresh_sweep_runs_on_a_real_worker(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
     token_worker: Celery,
 ) -> None:
     account_id = connect_x(gm, owner, database)
@@ -100,10 +99,10 @@ def test_refresh_sweep_runs_on_a_real_worker(
 
 
 def test_verify_sweep_turns_a_dead_non_expiring_token_into_reauth_required(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
     token_worker: Celery,
 ) -> None:
     account_id = connect_x(gm, owner, database)
@@ -127,7 +126,7 @@ def test_verify_sweep_turns_a_dead_non_expiring_token_into_reauth_required(
 
 
 def test_warn_expiring_runs_through_celery(
-    gm: TestClient,  # noqa: F811
+    gm: TestClient,
     owner: Owner,
     database: Database,
     token_worker: Celery,

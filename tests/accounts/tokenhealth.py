@@ -16,9 +16,9 @@ from growth_manager.db import Database
 from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.notifications import Notification
 from tests.accounts.conftest import Owner
-from tests.accounts.test_connect_x import finish, start
-from tests.sandbox.conftest import SandboxHandle
+from tests.accounts.connecting import finish, start
 from tests.support.consent import consent
+from tests.support.sandbox import SandboxHandle
 
 X_CLIENT = ("sandbox-x-client", "sandbox-x-secret")
 X_TOKEN_PATH = "/api.x.com/2/oauth2/token"

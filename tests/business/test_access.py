@@ -13,7 +13,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import event
 
 from growth_manager.db import Database
-from tests.business.conftest import Team, login
+from tests.support.factories import login
+from tests.support.team import Team
 
 # The statement BusinessRepository.membership runs: one business, the caller's role in it.
 MEMBERSHIP = re.compile(

@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 
 from growth_manager.db import Database
 from growth_manager.models.business import Business
-from tests.business.conftest import Team, business_rows, row_counts
 from tests.conftest import json_of
 from tests.support.factories import make_strategy
+from tests.support.rows import business_rows, row_counts
+from tests.support.team import Team
 
 
 @pytest.fixture

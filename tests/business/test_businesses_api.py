@@ -7,9 +7,10 @@ from sqlalchemy import select
 
 from growth_manager.db import Database
 from growth_manager.models.business import Business, BusinessMember, Role, Strategy
-from tests.business.conftest import Team, business_rows, row_counts
 from tests.conftest import json_of
 from tests.support.factories import bearer_for, make_strategy, make_user
+from tests.support.rows import business_rows, row_counts
+from tests.support.team import Team
 
 
 def test_creator_becomes_owner_and_sees_it_in_the_list(

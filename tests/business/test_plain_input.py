@@ -16,10 +16,11 @@ from growth_manager.business.schemas import Cadence, StrategyCreate
 from growth_manager.db import Database
 from growth_manager.errors import describe_validation_errors
 from growth_manager.kit.timeofday import NotATime, hour_of, parse_time_of_day, split_times
-from tests.business.conftest import Team, row_counts
-from tests.business.test_pages import STRATEGY_FORM, login, post, strategy_of
-from tests.business.test_strategies_api import strategies_url
+from tests.business.helpers import STRATEGY_FORM, post, strategies_url, strategy_of
 from tests.conftest import json_of
+from tests.support.factories import login
+from tests.support.rows import row_counts
+from tests.support.team import Team
 
 RAW_PYDANTIC = (
     "Input should",

@@ -14,8 +14,9 @@ from fastapi.testclient import TestClient
 
 from growth_manager.db import Database
 from growth_manager.models.business import Business, Role
-from tests.business.conftest import Team, business_rows, row_counts
 from tests.support.factories import add_member, make_strategy, make_user
+from tests.support.rows import business_rows, row_counts
+from tests.support.team import Team
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from growth_manager.db import Database
-from tests.business.conftest import Team, business_rows, row_counts
+from tests.business.helpers import strategies_url
 from tests.conftest import json_of
+from tests.support.rows import business_rows, row_counts
+from tests.support.team import Team
 
 FULL = {
     "name": "Spring launch",
@@ -28,10 +30,6 @@ FULL = {
     "end_date": "2026-03-01",
     "is_active": True,
 }
-
-
-def strategies_url(team: Team) -> str:
-    return f"/api/v1/businesses/{team.business_id}/strategies"
 
 
 def test_create_normalises_and_returns_the_strategy(client: TestClient, team: Team) -> None:

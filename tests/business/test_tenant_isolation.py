@@ -34,7 +34,6 @@ from growth_manager.db import Database
 from growth_manager.models.base import Base
 from growth_manager.models.business import Business, Role
 from growth_manager.models.content import MediaAsset, MediaKind, Post
-from tests.business.conftest import business_rows, row_counts
 from tests.support.factories import (
     add_member,
     bearer_for,
@@ -43,6 +42,7 @@ from tests.support.factories import (
     make_strategy,
     make_user,
 )
+from tests.support.rows import business_rows, row_counts
 
 PATH_PARAM = re.compile(r"\{(\w+)(?::\w+)?\}")
 BUSINESS_PARAMS = {"business_id"}

@@ -8,26 +8,19 @@ import re
 import time
 from collections.abc import Iterator
 
-import httpx2
 import pytest
 from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 
-from growth_manager.app import create_app
 from growth_manager.config import Settings
 from growth_manager.db import Database
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.flows import sign_up
-from tests.e2e.test_layout import assert_fits, screenshot
-from tests.sandbox.conftest import SandboxHandle, fresh_sandbox, sandbox  # noqa: F401
+from tests.e2e.looks import assert_fits, screenshot
+from tests.support.apps import app_sharing
 from tests.support.live_server import free_port
 from tests.support.live_server import live_server as serve
-
-SANDBOX_APPS = {
-    "x": ("x", "sandbox-x-client"),
-    "linkedin": ("linkedin", "sandbox-linkedin-client"),
-    "facebook": ("meta", "1000000000000001"),
-}
+from tests.support.sandbox import SandboxHandle, register_callbacks
 
 
 @pytest.fixture
@@ -39,7 +32,7 @@ def port() -> int:
 def app(
     settings: Settings,
     database: Database,
-    fresh_sandbox: SandboxHandle,  # noqa: F811
+    fresh_sandbox: SandboxHandle,
     port: int,
 ) -> FastAPI:
     """The product on a known port, so its OAuth callbacks can be registered with the sandbox."""
@@ -47,20 +40,8 @@ def app(
     configured = settings.model_copy(
         update={"public_url": public_url, "sandbox_url": fresh_sandbox.url}
     )
-    for callback, (platform, client_id) in SANDBOX_APPS.items():
-        registered = httpx2.post(
-            f"{fresh_sandbox.url}/_sandbox/apps",
-            json={
-                "platform": platform,
-                "client_id": client_id,
-                "redirect_uris": [f"{public_url}/api/v1/oauth/{callback}/callback"],
-            },
-        )
-        assert registered.status_code == 200, registered.text
-    app = create_app(configured)
-    app.state.database.dispose()
-    app.state.database = database
-    return app
+    register_callbacks(fresh_sandbox, public_url)
+    return app_sharing(configured, database)
 
 
 @pytest.fixture

@@ -1,14 +1,11 @@
 """Every main page works at phone width (no sideways scrolling) and at desktop width.
 
 Set GM_SCREENSHOT_DIR to a directory to also keep full-page screenshots of each page at
-1280x800 and 390x844 (for looking at, not compared automatically).
+1280x800 and 390x844 (for looking at, not compared automatically; see tests/e2e/looks.py).
 """
 
 from __future__ import annotations
 
-import os
-import re
-from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -19,6 +16,7 @@ from starlette.routing import Match
 from growth_manager.db import Database
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.flows import sign_up
+from tests.e2e.looks import assert_fits, screenshot
 from tests.e2e.seed import seed_business
 
 EMAIL = "layout@example.com"
@@ -40,36 +38,10 @@ APP_PAGES = [
     "/account",
 ]
 
-OVERFLOW_JS = """() => {
-  const doc = document.scrollingElement;
-  const wide = [...document.querySelectorAll('body *')]
-    .filter(el => el.getBoundingClientRect().right > window.innerWidth + 1)
-    .filter(el => !el.closest('.sidebar, .sidebar-backdrop, .table-wrap, pre, .tabs'))
-    .slice(0, 5)
-    .map(el => el.tagName.toLowerCase() + (el.className ? '.' + String(el.className).split(' ').join('.') : ''));
-  return {scrollWidth: doc.scrollWidth, innerWidth: window.innerWidth, wide};
-}"""
-
 
 def has_page_route(app: FastAPI, path: str) -> bool:
     scope = {"type": "http", "path": path, "method": "GET"}
     return any(route.matches(scope)[0] == Match.FULL for route in app.routes)
-
-
-def screenshot(page: Page, name: str, size: str) -> None:
-    directory = os.environ.get("GM_SCREENSHOT_DIR")
-    if directory:
-        Path(directory).mkdir(parents=True, exist_ok=True)
-        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "root"
-        page.screenshot(path=str(Path(directory) / f"{size}-{slug}.png"), full_page=True)
-
-
-def assert_fits(page: Page, label: str) -> None:
-    result = page.evaluate(OVERFLOW_JS)
-    assert result["scrollWidth"] <= result["innerWidth"], (
-        f"{label} scrolls sideways: {result['scrollWidth']}px wide in a "
-        f"{result['innerWidth']}px window; widest elements: {result['wide']}"
-    )
 
 
 def check_both_widths(page: Page, path: str, template: str) -> None:

@@ -10,8 +10,8 @@ from growth_manager.db import Database
 from growth_manager.models.content import Post
 from growth_manager.models.notifications import NoticeCategory, Notification
 from growth_manager.notifications import notices
-from tests.business.conftest import Team
 from tests.conftest import json_of
+from tests.support.team import Team
 
 
 def _post(database: Database, business_id: int, title: str) -> int:

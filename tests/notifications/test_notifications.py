@@ -14,9 +14,9 @@ from growth_manager.db import Database
 from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.notifications import Notification, NotificationRead
 from growth_manager.notifications.notices import raise_for_account, resolve_for_account
-from tests.business.conftest import Team
-from tests.business.test_pages import login
 from tests.conftest import json_of
+from tests.support.factories import login
+from tests.support.team import Team
 
 API = "/api/v1/notifications"
 

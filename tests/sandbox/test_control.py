@@ -8,9 +8,9 @@ from pathlib import Path
 import httpx2
 
 from platform_sandbox.app import create_app
-from tests.sandbox.conftest import SandboxHandle
 from tests.sandbox.x.conftest import XClient
 from tests.support.live_server import live_server
+from tests.support.sandbox import SandboxHandle
 
 
 def _control(sandbox: SandboxHandle) -> httpx2.Client:

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import httpx2
 import pytest
 
-from tests.sandbox.conftest import SandboxHandle
 from tests.sandbox.x.conftest import XClient
+from tests.support.sandbox import SandboxHandle
 
 
 @pytest.fixture

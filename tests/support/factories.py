@@ -13,6 +13,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from growth_manager.auth.dependencies import (
@@ -29,6 +30,7 @@ from growth_manager.auth.sessions import (
     session_store_for,
 )
 from growth_manager.config import Settings
+from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.business import Business, BusinessMember, Role, Strategy
 from growth_manager.models.user import ApiToken, User
@@ -123,3 +125,11 @@ def csrf_of(client: TestClient) -> str:
     secret = client.cookies.get(cookie_name(SESSION_COOKIE, settings))
     assert secret, "the client is not signed in"
     return csrf_token_for(secret)
+
+
+def login(client: TestClient, database: Database, email: str) -> str:
+    """Sign ``client`` in as the user with ``email``; returns the CSRF token."""
+    with database.session() as session:
+        user = session.scalar(select(User).where(User.email == email))
+        assert user is not None
+    return login_client(client, user)

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, quote, urlsplit
 import httpx2
 
 from platform_sandbox.linkedin import common
-from tests.sandbox.conftest import SandboxHandle
+from tests.support.sandbox import SandboxHandle
 
 CLIENT_ID = "sandbox-linkedin-client"
 CLIENT_SECRET = "sandbox-linkedin-secret"

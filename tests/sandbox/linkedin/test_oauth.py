@@ -8,7 +8,6 @@ from datetime import timedelta
 import pytest
 
 from platform_sandbox.linkedin.oauth import CODE_EXCHANGE_FAILED
-from tests.sandbox.conftest import SandboxHandle
 from tests.sandbox.linkedin.helpers import (
     ACCESS_TOKEN,
     AUTHORIZE,
@@ -25,6 +24,7 @@ from tests.sandbox.linkedin.helpers import (
     redirect_query,
     rest_headers,
 )
+from tests.support.sandbox import SandboxHandle
 
 DAY = 86_400
 INTROSPECT = "/www.linkedin.com/oauth/v2/introspectToken"

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from platform_sandbox import audience
 from platform_sandbox.linkedin import PLATFORM, common
 from platform_sandbox.linkedin.models import LiPost
-from tests.sandbox.conftest import SandboxHandle
 from tests.sandbox.linkedin.helpers import (
     BAKERY,
     COFFEE,
@@ -25,6 +24,7 @@ from tests.sandbox.linkedin.helpers import (
     rest_headers,
     restli_list,
 )
+from tests.support.sandbox import SandboxHandle
 
 API = "/api.linkedin.com"
 MAYA_URN = f"urn:li:person:{MAYA}"

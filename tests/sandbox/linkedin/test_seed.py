@@ -9,7 +9,6 @@ from sqlalchemy import select
 from platform_sandbox import audience
 from platform_sandbox.linkedin import PLATFORM, common
 from platform_sandbox.linkedin.models import LiPost
-from tests.sandbox.conftest import SandboxHandle
 from tests.sandbox.linkedin.helpers import (
     BAKERY,
     COFFEE,
@@ -20,6 +19,7 @@ from tests.sandbox.linkedin.helpers import (
     login,
     rest_headers,
 )
+from tests.support.sandbox import SandboxHandle
 
 
 def test_fresh_sandbox_has_90_days_of_history_for_every_account(

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx2
 
-from tests.sandbox.conftest import SandboxHandle
+from tests.support.sandbox import SandboxHandle
 
 APP_ID = "1000000000000001"
 APP_SECRET = "sandbox-meta-secret"

@@ -11,8 +11,8 @@ from typing import Any
 import httpx2
 import pytest
 
-from tests.sandbox.conftest import SandboxHandle
 from tests.sandbox.meta import helpers as h
+from tests.support.sandbox import SandboxHandle
 
 IG = h.FLORIST_IG
 

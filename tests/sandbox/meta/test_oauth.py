@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from tests.sandbox.conftest import SandboxHandle
 from tests.sandbox.meta import helpers as h
+from tests.support.sandbox import SandboxHandle
 
 
 def test_login_dialog_exchanges_and_pages_with_instagram(fresh_sandbox: SandboxHandle) -> None:

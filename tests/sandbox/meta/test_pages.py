@@ -13,8 +13,8 @@ import pytest
 from PIL import Image
 
 from platform_sandbox import audience
-from tests.sandbox.conftest import SandboxHandle
 from tests.sandbox.meta import helpers as h
+from tests.support.sandbox import SandboxHandle
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from tests.sandbox.conftest import SandboxHandle
 from tests.sandbox.meta import helpers as h
+from tests.support.sandbox import SandboxHandle
 
 
 def _times(items: list[dict[str, Any]], key: str) -> list[datetime]:

@@ -16,8 +16,8 @@ from urllib.parse import parse_qs, urlparse
 import httpx2
 import pytest
 
-from tests.sandbox.conftest import SandboxHandle
 from tests.sandbox.x.openapi import ValidatingHook
+from tests.support.sandbox import SandboxHandle
 
 CLIENT_ID = "sandbox-x-client"
 CLIENT_SECRET = "sandbox-x-secret"
