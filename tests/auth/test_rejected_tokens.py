@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import event, update
 
@@ -57,6 +59,20 @@ def test_valid_tokens_are_never_remembered_and_revoked_ones_are(
     statements.clear()
     assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
     assert statements == []
+
+
+@pytest.fixture(autouse=True)
+def _no_pause(app: FastAPI) -> None:
+    app.state.rejected_tokens.pause_seconds = 0  # the pause has its own test
+
+
+def test_a_remembered_refusal_waits_before_it_answers(client: TestClient, app: FastAPI) -> None:
+    headers = {"Authorization": "Bearer gm_typo"}
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+    app.state.rejected_tokens.pause_seconds = 0.5
+    started = time.monotonic()
+    assert client.get("/api/v1/auth/me", headers=headers).status_code == 401
+    assert time.monotonic() - started >= 0.5
 
 
 def test_the_memory_forgets_after_its_time_and_stays_bounded() -> None:
