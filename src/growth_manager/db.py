@@ -166,6 +166,13 @@ def _unit_of_work(session: Session) -> Iterator[Session]:
         session.close()
 
 
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Runs ``action`` once the session's transaction commits (never if it rolls back): for
+    work outside the database that must not happen for a write that did not (removing a file,
+    telling a channel)."""
+    event.listen(session, "after_commit", lambda _session: action(), once=True)
+
+
 def is_read_only(session: Session) -> bool:
     return bool(session.info.get(READ_ONLY))
 

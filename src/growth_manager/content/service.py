@@ -31,6 +31,7 @@ from growth_manager.content.records import DraftRecord
 from growth_manager.content.repository import ContentRepository, content_repository
 from growth_manager.content.rules import PLATFORM_ORDER, effective_texts, measure, ordered
 from growth_manager.content.schemas import DraftCreate, DraftUpdate
+from growth_manager.db import after_commit
 from growth_manager.errors import (
     Conflict,
     InvalidInput,
@@ -60,10 +61,6 @@ class DraftInvalid(InvalidInput):
     def __init__(self, problems: Sequence[str]) -> None:
         super().__init__("; ".join(problems))
         self.problems = list(problems)
-
-
-def _after_commit(session: Session, action: Callable[[], None]) -> None:
-    event.listen(session, "after_commit", lambda _session: action(), once=True)
 
 
 def _if_rolled_back(session: Session, action: Callable[[], None]) -> None:
@@ -253,7 +250,7 @@ class MediaService:
         """Remove a deleted business's media files once the deletion commits (the rows go with
         the business through ON DELETE CASCADE; files on disk need this)."""
         folder = settings.media_dir / str(business_id)
-        _after_commit(session, lambda: shutil.rmtree(folder, ignore_errors=True))
+        after_commit(session, lambda: shutil.rmtree(folder, ignore_errors=True))
 
     def path_of(self, settings: Settings, asset: MediaAsset) -> Path:
         return settings.media_dir / asset.storage_path
@@ -407,7 +404,7 @@ class MediaService:
         self.repository.detach_media(session, asset.id)
         session.delete(asset)
         session.flush()
-        _after_commit(session, lambda: path.unlink(missing_ok=True))
+        after_commit(session, lambda: path.unlink(missing_ok=True))
         log.info("content.media.deleted", business_id=access.business.id, media_id=media_id)
 
 

@@ -11,14 +11,13 @@ touching the code that raises notices.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Protocol
 
 import structlog
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from growth_manager.db import after_commit
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.notifications import NoticeCategory, Notification
@@ -84,7 +83,8 @@ def raise_notice(
         kind=kind,
     )
     if channels:
-        _after_commit(session, lambda: _hand_to_channels(notification.id))
+        notification_id = notification.id
+        after_commit(session, lambda: _hand_to_channels(notification_id))
     return notification
 
 
@@ -131,10 +131,6 @@ def raise_for_account(
 
 def resolve_for_account(session: Session, account: SocialAccount, kind: str | None = None) -> None:
     resolve_notices(session, account_id=account.id, kind=kind)
-
-
-def _after_commit(session: Session, action: Callable[[], None]) -> None:
-    event.listen(session, "after_commit", lambda _session: action(), once=True)
 
 
 def _hand_to_channels(notification_id: int) -> None:
