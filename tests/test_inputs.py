@@ -206,7 +206,9 @@ def call_asgi(
         "server": ("testserver", 80),
         "state": {},
     }
-    anyio.run(app, scope, receive, send)
+    # On a portal's own thread: the browser tests leave Playwright's loop running on this one.
+    with anyio.from_thread.start_blocking_portal() as portal:
+        portal.call(app, scope, receive, send)
     start = next(m for m in sent if m["type"] == "http.response.start")
     body = b"".join(m.get("body", b"") for m in sent if m["type"] == "http.response.body")
     return Exchange(start["status"], body, pulled)

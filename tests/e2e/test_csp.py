@@ -166,7 +166,15 @@ def test_redoc_shows_the_api_title(
         timeout=20_000
     )
     page.wait_for_load_state("networkidle")
-    assert page.evaluate("window.__cspViolations") == []
+    # ReDoc probes whether it may build its search worker with Function() inside a try/catch and
+    # falls back to searching on the page when the CSP says no (redoc.standalone.js, `_factory`).
+    # That refusal is the policy working; any other violation fails the test.
+    violations = [
+        v
+        for v in page.evaluate("window.__cspViolations")
+        if not ("blocked eval" in v and "/static/vendor/redoc/redoc.standalone.js" in v)
+    ]
+    assert violations == []
     assert problems.page_errors == []
     assert any("/static/vendor/redoc/" in url for url in network_guard.requested)
     assert network_guard.offending == []
