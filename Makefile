@@ -64,7 +64,11 @@ format: install-dev  ## Format the code
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
-bench: install-dev  ## Benchmarks: print figures and ratios
+bench: install-dev  ## Benchmarks: print figures and ratios (installs Debian's wrk for bench/api.py)
+	@if ! command -v wrk >/dev/null 2>&1; then \
+		echo "==> Installing Debian wrk"; \
+		$(SUDO) apt-get update -q && $(SUDO) apt-get install -y -q wrk; \
+	fi
 	@for script in bench/*.py; do echo "==> $$script"; $(BIN)/python $$script || exit 1; done
 
 clean:  ## Remove the virtualenv and caches (not your data)
