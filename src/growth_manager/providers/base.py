@@ -228,6 +228,62 @@ class Connection:
     granted_scopes: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class MediaItem:
+    """One image or video of a post, as a provider needs it: the bytes on disk for platforms
+    that take uploads (X, LinkedIn), and a signed public URL for platforms that fetch media
+    themselves (Instagram containers, Facebook photos by ``url``)."""
+
+    key: str  # stable across attempts (the media asset's id): names the upload's progress step
+    kind: str  # "image" | "video"
+    mime: str
+    size_bytes: int
+    path: str  # absolute path of the file
+    url: str  # signed, expiring URL under GROWTH_PUBLIC_URL that the platform can fetch
+    width: int | None = None
+    height: int | None = None
+    duration_ms: int | None = None
+    filename: str = ""
+
+
+@dataclass(frozen=True)
+class PublishRequest:
+    """What to publish to one account. ``parts`` holds one text, or an X thread's parts in
+    order; ``media`` goes with the first part; ``first_comment`` is posted under the post."""
+
+    account_external_id: str
+    account_kind: AccountKind
+    parts: tuple[str, ...]
+    media: tuple[MediaItem, ...] = ()
+    first_comment: str | None = None
+    link: str | None = None
+    reel: bool = False  # Instagram: publish the video as a reel
+    # The Page an Instagram account is linked to, or the owner of the account, if any.
+    parent_external_id: str | None = None
+
+    @property
+    def text(self) -> str:
+        return self.parts[0] if self.parts else ""
+
+
+# Steps already completed on the platform, by step name → the platform's id for it, e.g.
+# ``{"media:12": "1880028106020515840", "part:0": "1460323737035677698", "container": "…"}``.
+# Step names are the provider's own; the publishing engine stores them and hands them back.
+Progress = Mapping[str, str]
+# Called by a provider as soon as a step completes on the platform, before the next request:
+# it returns once the step is stored durably, so a crash after it never repeats the step.
+StepRecorder = Callable[[str, str], None]
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    remote_id: str  # the post (for a thread, its first part)
+    remote_url: str | None
+    # Something that went wrong after the post was up and will not be retried (a first comment
+    # the platform refused): shown on the target, which still counts as published.
+    warnings: tuple[str, ...] = ()
+
+
 class SocialProvider(Protocol):
     descriptor: Descriptor
     config: ProviderConfig
@@ -250,4 +306,23 @@ class SocialProvider(Protocol):
 
     def verify(self, account_external_id: str, token: TokenSet) -> AccountProfile:
         """A cheap authenticated call proving the token works for this account."""
+        ...
+
+    def publish(
+        self, request: PublishRequest, token: TokenSet, done: Progress, record: StepRecorder
+    ) -> PublishResult:
+        """Publish ``request``, skipping every step in ``done`` and calling ``record`` after
+        each step that completes. Raises a :mod:`errors` outcome; ``NotReady`` to be called
+        again later (the platform is still processing)."""
+        ...
+
+    def recover(self, request: PublishRequest, token: TokenSet, done: Progress) -> Progress:
+        """After ``OutcomeUnknown`` (or a worker that died mid-step): look on the platform for
+        the steps after ``done`` that did happen (the account's recent posts or the post's
+        comments, matched by text) and return them as new progress; empty if none did."""
+        ...
+
+    def delete(self, request: PublishRequest, token: TokenSet, done: Progress) -> None:
+        """Delete a published post (every part of a thread) from the platform. A post that is
+        already gone is not an error."""
         ...

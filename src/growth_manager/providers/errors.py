@@ -6,6 +6,9 @@
 ``Rejected``        the platform refused this request for good; show its words to the user.
 ``OutcomeUnknown``  the request may have been applied (timeout after sending a write); verify
                     before retrying, never retry blindly.
+
+``NotReady`` is not a failure: the platform is still processing something a publish waits for
+(an Instagram container, an X video); come back after ``retry_after`` seconds and resume.
 """
 
 from __future__ import annotations
@@ -60,3 +63,21 @@ class Rejected(ProviderError):
 
 class OutcomeUnknown(ProviderError):
     pass
+
+
+class NotReady(ProviderError):
+    """The platform is still processing (a container, an upload): resume after ``retry_after``
+    seconds. Not a failure and not counted as an attempt's error."""
+
+    def __init__(
+        self,
+        platform: str,
+        message: str,
+        *,
+        retry_after: float,
+        status: int | None = None,
+        code: str | None = None,
+        endpoint: str | None = None,
+    ) -> None:
+        super().__init__(platform, message, status=status, code=code, endpoint=endpoint)
+        self.retry_after = max(0.0, retry_after)
