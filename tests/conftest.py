@@ -21,7 +21,8 @@ from growth_manager.db import Database
 from growth_manager.models import Base
 from tests.support.apps import app_sharing
 from tests.support.live_server import live_server
-from tests.support.sandbox import SandboxHandle
+from tests.support.owners import Owner, make_owner
+from tests.support.sandbox import SandboxHandle, register_callbacks
 from tests.support.team import Team, make_team
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -151,3 +152,19 @@ def json_of(response: Any) -> Any:
         return response.json()
     except ValueError as exc:  # pragma: no cover - diagnostic only
         raise AssertionError(f"{response.status_code}: {response.text[:500]}") from exc
+
+
+@pytest.fixture
+def owner(database: Database) -> Owner:
+    return make_owner(database)
+
+
+@pytest.fixture
+def gm(
+    settings: Settings, database: Database, fresh_sandbox: SandboxHandle
+) -> Iterator[TestClient]:
+    """The product talking to a fresh sandbox, its OAuth callbacks registered there."""
+    configured = settings.model_copy(update={"sandbox_url": fresh_sandbox.url})
+    register_callbacks(fresh_sandbox, configured.public_url)
+    with TestClient(app_sharing(configured, database), base_url=configured.public_url) as client:
+        yield client

@@ -41,6 +41,7 @@ ROUTER_MODULES = [
     "growth_manager.business.endpoints",
     "growth_manager.content.endpoints",
     "growth_manager.accounts.endpoints",
+    "growth_manager.publishing.endpoints",
     "growth_manager.worker.endpoints",
     "growth_manager.web.pages",
     "growth_manager.web.docs",

@@ -102,6 +102,42 @@ class Settings(BaseSettings):
         default=1024, description="Largest JSON body accepted by the API (uploads excepted)."
     )
     worker_concurrency: int = Field(default=2, description="Celery worker processes.")
+    publish_dispatcher: bool = Field(
+        default=True,
+        description="Run the publishing dispatcher in workers that consume the `publish` queue: "
+        "it claims due posts straight from the database the second they are due.",
+    )
+    publish_threads: int = Field(
+        default=16,
+        ge=1,
+        le=256,
+        description="Platform calls a worker's dispatcher makes at once (they wait on the "
+        "network, not the CPU).",
+    )
+    publish_poll_seconds: float = Field(
+        default=0.25,
+        gt=0,
+        le=60,
+        description="How often an idle dispatcher looks for due posts (publish-now wakes it at "
+        "once through the queue).",
+    )
+    publish_lease_seconds: int = Field(
+        default=120,
+        ge=5,
+        description="How long a claimed post is held before another worker may take it over "
+        "(checking the platform first). Renewed after every completed step.",
+    )
+    publish_backoff_seconds: list[int] = Field(
+        default=[60, 300, 1800],
+        description="Waits after the 1st, 2nd, 3rd… failed attempt; after the last, the post "
+        "fails and its owner is told.",
+    )
+    publish_recheck_seconds: int = Field(
+        default=15,
+        ge=0,
+        description="After a platform call whose outcome is unknown, wait this long before "
+        "looking for the post on the platform.",
+    )
     web_threads: int = Field(
         default=40,
         ge=1,

@@ -19,12 +19,12 @@ from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import OAuthState, PendingConnection, SocialAccount
-from tests.accounts.conftest import Owner, make_owner
-from tests.accounts.connecting import authorize, finish, landing_text, park, pending, start
-from tests.accounts.tokenhealth import X_TOKEN_PATH, Sandbox
 from tests.support.apps import app_sharing
+from tests.support.connecting import authorize, finish, landing_text, park, pending, start
 from tests.support.consent import consent, with_scopes
+from tests.support.owners import Owner, make_owner
 from tests.support.sandbox import SandboxHandle
+from tests.support.tokenhealth import X_TOKEN_PATH, Sandbox
 
 
 def counts(database: Database) -> tuple[int, int, int]:

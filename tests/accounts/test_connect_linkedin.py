@@ -13,11 +13,11 @@ from growth_manager.db import Database
 from growth_manager.models.accounts import AccountStatus, PendingConnection, SocialAccount
 from growth_manager.models.business import BusinessMember, Role
 from growth_manager.models.user import User
-from tests.accounts.conftest import Owner, make_owner
-from tests.accounts.connecting import choose, finish, pending, start
-from tests.accounts.connecting import park as park_at
+from tests.support.connecting import choose, finish, pending, start
+from tests.support.connecting import park as park_at
 from tests.support.consent import consent, read_form, with_scopes
 from tests.support.factories import login_client
+from tests.support.owners import Owner, make_owner
 from tests.support.sandbox import SandboxHandle
 
 MAYA = "mLq7Xw2Tz4"  # administers two organizations in the sandbox's seed

@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from growth_manager.db import Database
 from growth_manager.models.accounts import AccountStatus, PendingConnection, SocialAccount
-from tests.accounts.conftest import Owner
-from tests.accounts.connecting import choose, finish, landing_text, park, pending, start
+from tests.support.connecting import choose, finish, landing_text, park, pending, start
 from tests.support.consent import consent, with_scopes
+from tests.support.owners import Owner
 from tests.support.sandbox import SandboxHandle
 
 
@@ -81,7 +81,7 @@ def test_a_choice_is_used_once_and_only_by_its_user(
     owner: Owner,
     database: Database,
 ) -> None:
-    from tests.accounts.conftest import make_owner
+    from tests.support.owners import make_owner
 
     token = login(gm, owner)
     keys = [i["key"] for i in pending(gm, owner, token)["identities"]]

@@ -8,9 +8,9 @@ from fastapi.testclient import TestClient
 
 from growth_manager.db import Database
 from growth_manager.models.accounts import AccountStatus, OAuthState, SocialAccount
-from tests.accounts.conftest import Owner
-from tests.accounts.connecting import finish, start
+from tests.support.connecting import finish, start
 from tests.support.consent import consent
+from tests.support.owners import Owner
 
 
 def test_connect_x_end_to_end(gm: TestClient, owner: Owner, database: Database) -> None:
@@ -43,7 +43,7 @@ def test_connect_x_end_to_end(gm: TestClient, owner: Owner, database: Database) 
 
 
 def test_state_of_another_user_is_refused(gm: TestClient, owner: Owner, database: Database) -> None:
-    from tests.accounts.conftest import make_owner
+    from tests.support.owners import make_owner
 
     other = make_owner(database, email="other@example.com", name="Other")
     callback = consent(start(gm, owner))

@@ -16,8 +16,8 @@ from growth_manager.models.accounts import AccountStatus, RateLimitBudget, Socia
 from growth_manager.models.user import User
 from growth_manager.providers.base import PlatformKey
 from growth_manager.providers.registry import descriptor
-from tests.accounts.conftest import Owner
 from tests.support.factories import login_client
+from tests.support.owners import Owner
 
 
 def _account(owner: Owner, **fields: object) -> SocialAccount:

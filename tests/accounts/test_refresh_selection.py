@@ -9,7 +9,7 @@ from growth_manager.accounts.tokens import DEFAULT_MARGIN, refresh_margins
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, SocialAccount
-from tests.accounts.conftest import Owner
+from tests.support.owners import Owner
 
 
 def test_each_platform_uses_its_own_margin(database: Database, owner: Owner) -> None:

@@ -13,7 +13,7 @@ from growth_manager.config import Settings, get_settings
 from growth_manager.db import Database
 from growth_manager.kit import crypto
 from growth_manager.models.accounts import SocialAccount
-from tests.accounts.conftest import Owner, raw_tokens, store_x_account
+from tests.support.owners import Owner, raw_tokens, store_x_account
 
 ACCESS = "cli-access-token-0123456789"
 REFRESH = "cli-refresh-token-9876543210"

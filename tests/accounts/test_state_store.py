@@ -17,7 +17,7 @@ from growth_manager.accounts.state_store import (
 )
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
-from tests.accounts.conftest import Owner
+from tests.support.owners import Owner
 
 REDIS_URL = "redis://127.0.0.1:6379/14"
 

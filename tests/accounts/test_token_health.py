@@ -23,8 +23,9 @@ from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.providers.errors import ReauthRequired, Transient
-from tests.accounts.conftest import Owner
-from tests.accounts.tokenhealth import (
+from tests.support.owners import Owner
+from tests.support.sandbox import SandboxHandle
+from tests.support.tokenhealth import (
     X_ME_PATH,
     X_TOKEN_PATH,
     Sandbox,
@@ -34,7 +35,6 @@ from tests.accounts.tokenhealth import (
     shift_account_times,
     stored,
 )
-from tests.support.sandbox import SandboxHandle
 
 
 def acted(keeper: TokenKeeper) -> list[RefreshOutcome]:

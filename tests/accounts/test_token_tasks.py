@@ -20,15 +20,15 @@ from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.jobs import PeriodicJobState
 from growth_manager.worker.celery_app import create_celery
 from growth_manager.worker.tasks import beat_schedule, load_task_modules, periodic_jobs
-from tests.accounts.conftest import Owner
-from tests.accounts.tokenhealth import (
+from tests.support.owners import Owner
+from tests.support.sandbox import SandboxHandle
+from tests.support.tokenhealth import (
     Sandbox,
     connect_x,
     open_notifications,
     shift_account_times,
     stored,
 )
-from tests.support.sandbox import SandboxHandle
 from tests.worker.conftest import wait_for
 
 

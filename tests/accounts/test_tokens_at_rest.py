@@ -11,7 +11,7 @@ from growth_manager.accounts.keys import rotate_all
 from growth_manager.db import Database
 from growth_manager.kit import crypto
 from growth_manager.models.accounts import SocialAccount
-from tests.accounts.conftest import Owner, raw_tokens, store_x_account
+from tests.support.owners import Owner, raw_tokens, store_x_account
 
 ACCESS = "AAAA-live-access-token-do-not-leak-1234567890"
 REFRESH = "RRRR-live-refresh-token-do-not-leak-0987654321"

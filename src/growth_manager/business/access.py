@@ -107,9 +107,11 @@ async def caller(
 Caller = Annotated[User, Depends(caller)]
 
 
-def _resolve(
+def resolve(
     request: Request, session: Session, user: User, business_id: int, needed: Role
 ) -> BusinessAccess:
+    """The access check of the dependencies below, for dependencies that learn the business
+    from a child resource in the path (a post, a target)."""
     try:
         return require_business(session, user, business_id, needed)
     except AppError as error:
@@ -123,7 +125,7 @@ def _needing(needed: Role) -> Any:
     def dependency(
         request: Request, business_id: int, user: Caller, session: DbSession
     ) -> BusinessAccess:
-        return _resolve(request, session, user, business_id, needed)
+        return resolve(request, session, user, business_id, needed)
 
     dependency.__name__ = f"business_{needed.value}"
     return Depends(dependency)
@@ -135,7 +137,7 @@ def member_or_owner(
 ) -> BusinessAccess:
     """Any member may act on themselves (leave); acting on another member needs the owner."""
     needed = Role.viewer if user_id == user.id else Role.owner
-    return _resolve(request, session, user, business_id, needed)
+    return resolve(request, session, user, business_id, needed)
 
 
 @declares_errors(403, 404)
@@ -146,7 +148,7 @@ def owner_of_queried_business(
     session: DbSession,
 ) -> BusinessAccess:
     """For the few routes that name their business in the query string (starting a connect)."""
-    return _resolve(request, session, user, business_id, Role.owner)
+    return resolve(request, session, user, business_id, Role.owner)
 
 
 # The business named by the ``business_id`` path parameter, and the caller's role in it.

@@ -80,6 +80,14 @@ class ContentRepository:
         ]
         return records, total
 
+    def active_strategy(self, session: Session, business_id: int) -> Strategy | None:
+        """The business's active strategy (the newest, if several are)."""
+        return session.scalars(
+            select(Strategy)
+            .where(Strategy.business_id == business_id, Strategy.is_active.is_(True))
+            .order_by(Strategy.id.desc())
+        ).first()
+
     def get_strategy(self, session: Session, business_id: int, strategy_id: int) -> Strategy | None:
         return session.scalar(
             select(Strategy).where(Strategy.id == strategy_id, Strategy.business_id == business_id)
@@ -93,6 +101,9 @@ class ContentRepository:
         ).all()
 
     # Media ----------------------------------------------------------------------------------
+    def find_media(self, session: Session, media_id: int) -> MediaAsset | None:
+        return session.get(MediaAsset, media_id)
+
     def get_media(self, session: Session, business_id: int, media_id: int) -> MediaAsset | None:
         return session.scalar(
             select(MediaAsset).where(

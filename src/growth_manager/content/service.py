@@ -241,6 +241,11 @@ class MediaService:
             raise NotFound(f"Media {media_id} was not found in this business.")
         return asset
 
+    def find(self, session: Session, media_id: int) -> MediaAsset | None:
+        """Any business's media by id: only for callers that carry their own permission (a
+        signed address) or work for the business already (the publisher)."""
+        return self.repository.find_media(session, media_id)
+
     def list_page(
         self, session: Session, access: BusinessAccess, *, limit: int = 50, offset: int = 0
     ) -> tuple[Sequence[MediaAsset], int]:

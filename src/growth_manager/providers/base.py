@@ -95,6 +95,8 @@ class Descriptor:
     # Accounts whose tokens may be one and the same (a Page and its Instagram account share
     # the page token); revoking for one must not cut the others.
     family_name: str = ""
+    # Other names people and older APIs use for the platform ("twitter").
+    aliases: tuple[str, ...] = ()
     # The platform whose login (and OAuth callback) connects this one; "" is its own.
     login_via: PlatformKey = ""
     # What a login of this platform lists, for "this login has no …" messages.

@@ -4,6 +4,8 @@ asked to watch it."""
 
 from __future__ import annotations
 
+import os
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any, ClassVar
@@ -22,6 +24,28 @@ def no_rate_limits(platform: str, response: httpx2.Response) -> list[RateLimitSt
     return []
 
 
+_shared: dict[tuple[int, float], httpx2.Client] = {}
+_shared_lock = threading.Lock()
+
+
+def shared_client(timeout_seconds: float) -> httpx2.Client:
+    """One pooled client per process (and timeout): a provider is built per call, but its TCP
+    and TLS connections are kept, so a platform call costs one round trip, not a handshake.
+    Keyed by the process id too, so a forked worker never shares a parent's sockets."""
+    key = (os.getpid(), timeout_seconds)
+    client = _shared.get(key)
+    if client is None:
+        with _shared_lock:
+            client = _shared.get(key)
+            if client is None:
+                client = httpx2.Client(
+                    timeout=httpx2.Timeout(timeout_seconds, connect=5.0),
+                    limits=httpx2.Limits(max_connections=200, max_keepalive_connections=100),
+                )
+                _shared[key] = client
+    return client
+
+
 class PlatformHttp:
     def __init__(
         self,
@@ -36,8 +60,11 @@ class PlatformHttp:
         self.classify = classify
         self.parse_rate_limits = parse_rate_limits
         self.on_rate_limits = on_rate_limits
-        self._client = httpx2.Client(
-            timeout=httpx2.Timeout(timeout_seconds, connect=5.0), transport=transport
+        self._owned = transport is not None
+        self._client = (
+            httpx2.Client(timeout=httpx2.Timeout(timeout_seconds, connect=5.0), transport=transport)
+            if transport is not None
+            else shared_client(timeout_seconds)
         )
 
     def request(self, method: str, url: str, **kwargs: Any) -> httpx2.Response:
@@ -52,7 +79,8 @@ class PlatformHttp:
             self.on_rate_limits(states)
 
     def close(self) -> None:
-        self._client.close()
+        if self._owned:  # the shared client lives as long as the process
+            self._client.close()
 
 
 class HttpProvider:

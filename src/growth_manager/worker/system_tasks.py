@@ -34,6 +34,8 @@ EXPIRY_RULES: list[ExpiryRule] = [
     # Dashboard sessions (in Redis, keys expire by themselves). Logout deletes at once.
     ExpiryRule("user_session", "expires_at"),
     ExpiryRule("pending_connection", "expires_at"),
+    # Replies kept for Idempotency-Key retries (growth_manager/idempotency.py).
+    ExpiryRule("idempotent_reply", "created_at", timedelta(hours=24)),
     # Heartbeats of processes long gone (every restart gets a new pid).
     ExpiryRule("process_heartbeat", "last_seen_at", timedelta(days=7)),
 ]

@@ -174,8 +174,13 @@ def task(
     backoff_max: int = 600,
     queue: str | None = None,
     schedule: Schedule | None = None,
+    unit_of_work: bool = False,
 ) -> Callable[[Callable[..., R]], Any]:
     """Declare a job: ``fn(session, *ids)``; the decorator supplies and commits the session.
+
+    A job that calls a platform must not hold a transaction across the call: with
+    ``unit_of_work=True`` it gets ``fn(database, *ids)`` instead and opens its own short
+    transactions (claim, call with none open, record; see ``publishing/engine.py``).
 
     ``retry_for`` errors are retried up to ``max_retries`` times with exponential backoff (1 s,
     2 s, 4 s … capped at ``backoff_max``, with jitter); any other error fails the task at once.
@@ -208,8 +213,11 @@ def task(
             if job is not None:
                 _record(database, "started", job.name, schedule=job.description)
             try:
-                with database.session() as session:
-                    result = fn(session, *args, **kwargs)
+                if unit_of_work:
+                    result = fn(database, *args, **kwargs)
+                else:
+                    with database.session() as session:
+                        result = fn(session, *args, **kwargs)
             except BaseException as exc:
                 attempt = int(self.request.retries or 0)
                 will_retry = isinstance(exc, retry_for) and attempt < max_retries

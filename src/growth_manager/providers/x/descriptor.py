@@ -10,6 +10,7 @@ from growth_manager.providers.x.text import count_x_weighted
 DESCRIPTOR = Descriptor(
     platform="x",
     display_name="X",
+    aliases=("twitter",),
     text_limit=280,
     counting="weighted: links count 23, emoji and CJK characters 2",
     media_kinds=("image", "gif", "video"),

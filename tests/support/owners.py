@@ -1,26 +1,20 @@
-"""Accounts fixtures: a user who owns a business, made directly with the models, and the
-product configured against the platform sandbox."""
+"""A user who owns a business, made directly with the models, with an API token; and stored
+accounts for tests that need one without connecting it."""
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 
-import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from growth_manager.auth.dependencies import hash_api_token
-from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
-from growth_manager.models.accounts import SocialAccount
+from growth_manager.models.accounts import AccountStatus, SocialAccount
 from growth_manager.models.business import Business, BusinessMember, Role
 from growth_manager.models.user import ApiToken, User
-from tests.support.apps import app_sharing
-from tests.support.sandbox import SandboxHandle, register_callbacks
 
 
 @dataclass
@@ -53,22 +47,6 @@ def make_owner(database: Database, email: str = "owner@example.com", name: str =
         return Owner(user.id, business.id, token)
 
 
-@pytest.fixture
-def owner(database: Database) -> Owner:
-    return make_owner(database)
-
-
-@pytest.fixture
-def gm(
-    settings: Settings, database: Database, fresh_sandbox: SandboxHandle
-) -> Iterator[TestClient]:
-    """The product talking to a fresh sandbox, its OAuth callbacks registered there."""
-    configured = settings.model_copy(update={"sandbox_url": fresh_sandbox.url})
-    register_callbacks(fresh_sandbox, configured.public_url)
-    with TestClient(app_sharing(configured, database), base_url=configured.public_url) as client:
-        yield client
-
-
 def store_x_account(database: Database, owner: Owner, access: str, refresh: str) -> int:
     """An X account with the given tokens, written through the encrypted column."""
     with database.session() as session:
@@ -80,6 +58,35 @@ def store_x_account(database: Database, owner: Owner, access: str, refresh: str)
             name="Acme",
             access_token=access,
             refresh_token=refresh,
+        )
+        session.add(account)
+        session.flush()
+        return account.id
+
+
+def store_account(
+    database: Database,
+    owner: Owner,
+    platform: str,
+    *,
+    kind: str = "user",
+    external_id: str = "42",
+    name: str = "Acme",
+    username: str | None = None,
+    status: AccountStatus = AccountStatus.active,
+) -> int:
+    """A connected account of ``platform`` (with a token that only the sandbox would accept):
+    for tests about composing and scheduling, which never call the platform."""
+    with database.session() as session:
+        account = SocialAccount(
+            business_id=owner.business_id,
+            platform=platform,
+            kind=kind,
+            external_id=external_id,
+            name=name,
+            username=username,
+            access_token="stored-" + secrets.token_hex(4),
+            status=status,
         )
         session.add(account)
         session.flush()

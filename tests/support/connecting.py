@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 import httpx2
 from fastapi.testclient import TestClient
 
-from tests.accounts.conftest import Owner
 from tests.support.consent import consent
+from tests.support.owners import Owner
 
 
 def authorize(gm: TestClient, who: Owner, platform: str, business_id: int) -> httpx2.Response:

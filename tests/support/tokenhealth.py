@@ -15,9 +15,9 @@ from sqlalchemy import select
 from growth_manager.db import Database
 from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.notifications import Notification
-from tests.accounts.conftest import Owner
-from tests.accounts.connecting import finish, start
+from tests.support.connecting import finish, start
 from tests.support.consent import consent
+from tests.support.owners import Owner
 from tests.support.sandbox import SandboxHandle
 
 X_CLIENT = ("sandbox-x-client", "sandbox-x-secret")

@@ -1,0 +1,2 @@
+"""Publishing: compose, publish now, schedule and queue; the dispatcher that claims due targets;
+the attempts that audit every try."""
