@@ -291,6 +291,24 @@ def test_recover_finds_the_thread_part_in_flight_and_the_thread_completes(
     assert replied_to(x.tweet(rest.done["part:2"])) == part_1["id"]
 
 
+def test_recover_finds_a_first_comment_whose_answer_was_lost(
+    provider: XProvider, token: TokenSet, x: XSandbox
+) -> None:
+    request = post(*THREAD[:2], comment="Order ahead: https://cornerbakery.example")
+
+    def record(step: str, remote_id: str) -> None:
+        steps(step, remote_id)
+        if step == "part:1":
+            x.fault(kind="drop_after_commit", path="/api.x.com/2/tweets", method="POST")
+
+    steps = Steps()
+    with pytest.raises(OutcomeUnknown):
+        provider.publish(request, token, {}, record)
+
+    [comment] = x.own_posts_with("Order ahead: https://cornerbakery.example")
+    assert provider.recover(request, token, steps.done) == {"comment": comment["id"]}
+
+
 def test_recover_returns_several_parts_in_a_row(
     provider: XProvider, token: TokenSet, x: XSandbox, steps: Steps
 ) -> None:
