@@ -32,6 +32,7 @@ from growth_manager.providers.errors import (
     Rejected,
     Transient,
 )
+from growth_manager.providers.http import json_body
 
 # X takes chunks of up to 5 MB; 4 MiB stays under it with room for the multipart framing.
 CHUNK_BYTES = 4 * 1024 * 1024
@@ -109,9 +110,14 @@ class XPublisher:
         response = self.http.request(
             "POST", f"{self.api_base}/2/tweets", json=body, headers=_bearer(token)
         )
-        data = _data(response.json())
+        data = _data(json_body(response))
         if not data.get("id"):
-            raise Rejected(self.platform, "POST /2/tweets answered without a post id")
+            # X said yes without saying to what: the post may well be up, so look before retrying.
+            raise OutcomeUnknown(
+                self.platform,
+                "POST /2/tweets succeeded without a post id",
+                endpoint="POST /2/tweets",
+            )
         return str(data["id"])
 
     # --- media ---------------------------------------------------------------------------
@@ -171,7 +177,7 @@ class XPublisher:
                 files={"media": (_filename(item), file, item.mime)},
                 headers=_bearer(token),
             )
-        return self._media_id(response.json())
+        return self._media_id(json_body(response))
 
     def _chunked(self, item: MediaItem, token: TokenSet) -> tuple[str, dict[str, Any]]:
         base = f"{self.upload_base}/2/media/upload"
@@ -185,7 +191,7 @@ class XPublisher:
             },
             headers=_bearer(token),
         )
-        media_id = self._media_id(started.json())
+        media_id = self._media_id(json_body(started))
         for index, chunk in enumerate(_chunks(item.path)):
             self.http.request(
                 "POST",
@@ -195,7 +201,7 @@ class XPublisher:
                 headers=_bearer(token),
             )
         finalized = self.http.request("POST", f"{base}/{media_id}/finalize", headers=_bearer(token))
-        return media_id, _data(finalized.json())
+        return media_id, _data(json_body(finalized))
 
     def _status(self, media_id: str, token: TokenSet) -> dict[str, Any]:
         response = self.http.request(
@@ -204,7 +210,7 @@ class XPublisher:
             params={"command": "STATUS", "media_id": media_id},
             headers=_bearer(token),
         )
-        return _data(response.json())
+        return _data(json_body(response))
 
     def _processing_wait(self, data: dict[str, Any]) -> float | None:
         info = data.get("processing_info")
@@ -223,7 +229,7 @@ class XPublisher:
     def _media_id(self, body: Any) -> str:
         data = _data(body)
         if not data.get("id"):
-            raise Rejected(self.platform, "the media upload answered without a media id")
+            raise Transient(self.platform, "the media upload answered without a media id")
         return str(data["id"])
 
     # --- recover -------------------------------------------------------------------------
@@ -263,7 +269,7 @@ class XPublisher:
             },
             headers=_bearer(token),
         )
-        body = response.json()
+        body = json_body(response)
         data = body.get("data") if isinstance(body, dict) else None
         return [t for t in data or [] if isinstance(t, dict) and t.get("id")]
 
