@@ -1,7 +1,8 @@
 """The X (Twitter) API v2 emulation: OAuth 2.0 with PKCE, users, posts, media, rate limits.
 
 Hosts: ``api.x.com`` and its alias ``api.twitter.com`` (API and token endpoints), ``x.com`` and
-``twitter.com`` (the authorization page) and ``upload.twitter.com`` (legacy v1.1 media upload).
+``twitter.com`` (the authorization page and post pages) and ``upload.twitter.com`` (legacy
+v1.1 media upload).
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from sqlalchemy.orm import Session
 from platform_sandbox import audience
 from platform_sandbox.apps import ensure_default_app, register_app
 from platform_sandbox.platform import Platform, SandboxContext
-from platform_sandbox.x import api, media, oauth
+from platform_sandbox.x import api, media, oauth, web
 from platform_sandbox.x.common import snowflake
 from platform_sandbox.x.errors import error_response
 from platform_sandbox.x.models import XTweet, XUser
@@ -49,6 +50,13 @@ def _api_router() -> APIRouter:
     router.include_router(oauth.token_router)
     router.include_router(media.router)
     router.include_router(api.router)
+    return router
+
+
+def _web_router() -> APIRouter:
+    router = APIRouter()
+    router.include_router(oauth.web_router)
+    router.include_router(web.router)
     return router
 
 
@@ -117,6 +125,7 @@ def accounts(session: Session, ctx: SandboxContext) -> list[dict[str, Any]]:
 
 
 _API = _api_router()
+_WEB = _web_router()
 _UPLOAD = APIRouter()
 _UPLOAD.include_router(media.legacy_router)
 
@@ -125,8 +134,8 @@ PLATFORM = Platform(
     routers={
         "api.x.com": _API,
         "api.twitter.com": _API,
-        "x.com": oauth.web_router,
-        "twitter.com": oauth.web_router,
+        "x.com": _WEB,
+        "twitter.com": _WEB,
         "upload.twitter.com": _UPLOAD,
     },
     seed=seed,

@@ -483,14 +483,27 @@ def _create(ctx: SandboxContext, auth: XAuth, payload: dict[str, Any]) -> tuple[
                     "`media.media_ids` must contain between 1 and 4 items.",
                     {"media.media_ids": [json.dumps(media_ids)]},
                 )
+            kinds: list[str] = []
             for media_id in media_ids:
-                row = session.get(XMedia, str(media_id))
+                # Ids are strings on X's wire (``^[0-9]{1,19}$``), never JSON numbers.
+                row = (
+                    session.get(XMedia, media_id)
+                    if isinstance(media_id, str) and re.fullmatch(r"[0-9]{1,19}", media_id)
+                    else None
+                )
                 if row is None or row.owner_id != auth.user_id or not _media_ready(ctx, row):
                     raise errors.invalid_request(
                         "Your media IDs are invalid.", {"media.media_ids": [str(media_id)]}
                     )
                 media_keys.append(row.media_key)
+                kinds.append(_media_type(row.media_category))
                 has_video = has_video or "video" in row.media_category
+            # Up to four photos, or one video or GIF alone: X refuses any other mix.
+            if len(kinds) > 1 and any(kind != "photo" for kind in kinds):
+                raise errors.invalid_request(
+                    "Your media IDs are invalid.",
+                    {"media.media_ids": [str(m) for m in media_ids]},
+                )
         tweet_id = snowflake(now)
         session.add(
             XTweet(

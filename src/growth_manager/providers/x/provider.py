@@ -9,12 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
-from growth_manager.providers.base import AccountProfile, Connection, TokenSet
+from growth_manager.providers.base import (
+    AccountProfile,
+    Connection,
+    Progress,
+    PublishRequest,
+    PublishResult,
+    StepRecorder,
+    TokenSet,
+)
 from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ReauthRequired, Rejected
 from growth_manager.providers.oauth import call_token_endpoint, oauth_client, token_set
 from growth_manager.providers.x import errors
 from growth_manager.providers.x.descriptor import DESCRIPTOR
+from growth_manager.providers.x.publishing import XPublisher
 
 USER_FIELDS = "profile_image_url,public_metrics,username,name"
 
@@ -119,6 +128,27 @@ class XProvider(HttpProvider):
             followers=metrics.get("followers_count"),
             extra={"public_metrics": metrics},
         )
+
+    # --- publishing (publishing.py) ------------------------------------------------------------
+    def _publisher(self) -> XPublisher:
+        return XPublisher(
+            http=self.http,
+            platform=self.platform,
+            api_base=self.config.api_base,
+            upload_base=self.config.upload_base or self.config.api_base,
+            auth_base=self.config.auth_base,
+        )
+
+    def publish(
+        self, request: PublishRequest, token: TokenSet, done: Progress, record: StepRecorder
+    ) -> PublishResult:
+        return self._publisher().publish(request, token, done, record)
+
+    def recover(self, request: PublishRequest, token: TokenSet, done: Progress) -> Progress:
+        return self._publisher().recover(request, token, done)
+
+    def delete(self, request: PublishRequest, token: TokenSet, done: Progress) -> None:
+        self._publisher().delete(request, token, done)
 
 
 def _json_or_empty(response: Any) -> dict[str, Any]:
