@@ -1,0 +1,1 @@
+"""Publishing: when posts go out (time zones, queue slots) and how long texts become threads."""
