@@ -160,11 +160,18 @@ def owner(database: Database) -> Owner:
 
 
 @pytest.fixture
-def gm(
-    settings: Settings, database: Database, fresh_sandbox: SandboxHandle
-) -> Iterator[TestClient]:
-    """The product talking to a fresh sandbox, its OAuth callbacks registered there."""
+def sandbox_settings(settings: Settings, fresh_sandbox: SandboxHandle) -> Settings:
+    """The product's settings with every platform served by a fresh sandbox, whose OAuth
+    callbacks are registered there."""
     configured = settings.model_copy(update={"sandbox_url": fresh_sandbox.url})
     register_callbacks(fresh_sandbox, configured.public_url)
-    with TestClient(app_sharing(configured, database), base_url=configured.public_url) as client:
+    return configured
+
+
+@pytest.fixture
+def gm(sandbox_settings: Settings, database: Database) -> Iterator[TestClient]:
+    """The product talking to a fresh sandbox."""
+    with TestClient(
+        app_sharing(sandbox_settings, database), base_url=sandbox_settings.public_url
+    ) as client:
         yield client

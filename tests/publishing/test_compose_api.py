@@ -114,18 +114,6 @@ def test_split_thread_splits_a_long_text_for_x_only(
     assert parts["linkedin"] == [text]
 
 
-def test_a_first_comment_on_x_is_refused_by_name(
-    client: TestClient, database: Database, owner: Owner
-) -> None:
-    store_account(database, owner, "x", username="acme")
-    response = schedule(
-        client, owner, text="Hi", first_comment="More below", scheduled_for=in_days(1)
-    )
-    assert response.status_code == 422
-    assert "X @acme" in response.json()["detail"]
-    assert "first comment" in response.json()["detail"]
-
-
 def test_a_time_in_the_past_is_refused_and_a_dst_gap_is_explained(
     client: TestClient, database: Database, owner: Owner
 ) -> None:

@@ -22,7 +22,7 @@ from growth_manager.worker.tasks import settings_for, task
 
 log = structlog.get_logger(__name__)
 
-QUEUE = "publish"
+# Every publishing.* job goes to the "publish" queue (task_routes in worker/celery_app.py).
 SWEEP_EVERY = timedelta(seconds=30)
 # A sweep stops claiming after this long, well before the next one is sent.
 SWEEP_BUDGET_SECONDS = 20.0
@@ -34,7 +34,7 @@ def publisher(database: Database) -> Publisher:
     return Publisher(database, settings_for(app))
 
 
-@task("publishing.publish_now", queue=QUEUE, unit_of_work=True, max_retries=0)
+@task("publishing.publish_now", unit_of_work=True, max_retries=0)
 def publish_now(database: Database, post_id: int) -> int:
     """Publish a post's due targets at once (sent after the request that made them commits).
     Targets another worker already claimed are theirs; a lost message is covered by the
@@ -50,7 +50,7 @@ def publish_now(database: Database, post_id: int) -> int:
     return len(ids)
 
 
-@task("publishing.sweep", queue=QUEUE, schedule=SWEEP_EVERY, unit_of_work=True, max_retries=0)
+@task("publishing.sweep", schedule=SWEEP_EVERY, unit_of_work=True, max_retries=0)
 def sweep(database: Database) -> int:
     """Backstop for deployments without a dispatcher: reap lost leases, resume reconnected
     accounts' posts, and publish what is due (for up to 20 s)."""
@@ -68,7 +68,7 @@ def sweep(database: Database) -> int:
     return done
 
 
-@task("publishing.delete_remote", queue=QUEUE, unit_of_work=True, max_retries=3)
+@task("publishing.delete_remote", unit_of_work=True, max_retries=0)
 def delete_remote_post(database: Database, target_id: int) -> str:
     """Delete a published target from its platform (asked for by a person)."""
     app = current_task.app if current_task else None

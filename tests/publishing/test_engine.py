@@ -1,0 +1,268 @@
+"""The unit of work against the real sandbox: each post reaches the platform exactly once, or
+the target says why not. The sandbox's own listing of the account's posts is the proof."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from growth_manager.db import Database
+from growth_manager.kit.clock import utcnow
+from growth_manager.models.accounts import AccountStatus, SocialAccount
+from growth_manager.models.notifications import Notification
+from growth_manager.models.publishing import AttemptOutcome, PostTarget, PublishAttempt
+from growth_manager.publishing.engine import Publisher
+from tests.publishing.conftest import Platform, run_until_settled, target_row
+from tests.support.owners import Owner
+from tests.support.tokenhealth import connect_x, stored
+
+
+def compose(gm: TestClient, owner: Owner, account_id: int, **body: Any) -> dict[str, Any]:
+    """A post scheduled a day ahead (so nothing but the test publishes it)."""
+    when = (utcnow() + timedelta(days=1)).isoformat()
+    response = gm.post(
+        "/api/v1/schedule",
+        json={
+            "business_id": owner.business_id,
+            "account_ids": [account_id],
+            "scheduled_for": when,
+            **body,
+        },
+        headers=owner.headers,
+    )
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+def attempts(database: Database, target_id: int) -> list[PublishAttempt]:
+    with database.session() as session:
+        rows = list(
+            session.scalars(
+                select(PublishAttempt)
+                .where(PublishAttempt.target_id == target_id)
+                .order_by(PublishAttempt.id)
+            )
+        )
+        session.expunge_all()
+        return rows
+
+
+def test_a_due_target_is_published_once_with_its_id_and_link(
+    gm: TestClient,
+    owner: Owner,
+    database: Database,
+    x_account: int,
+    publisher: Publisher,
+    platform: Platform,
+) -> None:
+    post = compose(gm, owner, x_account, text="Sourdough is back")
+    target_id = post["targets"][0]["id"]
+    assert publisher.claim([target_id]) == []  # not due yet: a day ahead
+    row = run_until_settled(publisher, database, target_id)
+    assert row.status.value == "published"
+    token = stored(database, x_account).access_token
+    posts = platform.x_posts_with("Sourdough is back", token)
+    assert [p["id"] for p in posts] == [row.remote_id]
+    assert row.remote_url and row.remote_url.endswith(f"/status/{row.remote_id}")
+    [attempt] = attempts(database, target_id)
+    assert attempt.outcome is AttemptOutcome.published
+    assert attempt.steps == {"part:0": row.remote_id}
+    assert attempt.finished_at is not None
+    assert attempt.duration_ms is not None
+
+    fate = gm.get(f"/api/v1/posts/{post['id']}", headers=owner.headers).json()
+    assert fate["status"] == "published"
+    assert fate["targets"][0]["remote_id"] == row.remote_id
+    assert fate["targets"][0]["attempt_log"][0]["outcome"] == "published"
+
+    # Claiming again finds nothing: it is final.
+    assert publisher.claim([target_id]) == []
+
+
+def test_a_thread_resumes_after_its_last_recorded_part(
+    gm: TestClient,
+    owner: Owner,
+    database: Database,
+    x_account: int,
+    publisher: Publisher,
+    platform: Platform,
+) -> None:
+    parts = ["Thread one.", "Thread two.", "Thread three."]
+    post = compose(gm, owner, x_account, thread=parts)
+    target_id = post["targets"][0]["id"]
+    token = stored(database, x_account).access_token
+    # An earlier attempt got part one out and recorded it, then failed.
+    first_id = platform.post_x("Thread one.", token)
+    with database.session() as session:
+        target = session.get(PostTarget, target_id)
+        assert target is not None
+        target.progress = {"part:0": first_id}
+    row = run_until_settled(publisher, database, target_id)
+    assert row.status.value == "published"
+    assert row.remote_id == first_id
+    for text in parts:
+        assert len(platform.x_posts_with(text, token)) == 1, text
+    [two] = platform.x_posts_with("Thread two.", token)
+    assert two["referenced_tweets"] == [{"type": "replied_to", "id": first_id}]
+    assert set(row.progress) == {"part:0", "part:1", "part:2"}
+
+
+def test_a_lost_answer_is_checked_on_the_platform_and_adopted_not_posted_again(
+    gm: TestClient,
+    owner: Owner,
+    database: Database,
+    x_account: int,
+    publisher: Publisher,
+    platform: Platform,
+) -> None:
+    post = compose(gm, owner, x_account, text="Only once, please")
+    target_id = post["targets"][0]["id"]
+    platform.fault(kind="drop_after_commit", path="/api.x.com/2/tweets", method="POST", times=1)
+    row = run_until_settled(publisher, database, target_id)
+    assert row.status.value == "published"
+    token = stored(database, x_account).access_token
+    posts = platform.x_posts_with("Only once, please", token)
+    assert len(posts) == 1
+    assert row.remote_id == posts[0]["id"]
+    outcomes = [a.outcome for a in attempts(database, target_id)]
+    assert outcomes == [AttemptOutcome.unknown, AttemptOutcome.recovered]
+
+
+def test_a_refusal_fails_at_once_with_the_platform_s_words_and_a_notice(
+    gm: TestClient,
+    owner: Owner,
+    database: Database,
+    x_account: int,
+    publisher: Publisher,
+    platform: Platform,
+) -> None:
+    first = compose(gm, owner, x_account, text="Same words twice")
+    assert run_until_settled(publisher, database, first["targets"][0]["id"]).status.value == (
+        "published"
+    )
+    second = compose(gm, owner, x_account, text="Same words twice")
+    target_id = second["targets"][0]["id"]
+    row = run_until_settled(publisher, database, target_id)
+    assert row.status.value == "failed"
+    assert row.last_error and "duplicate" in row.last_error.lower()
+    assert [a.outcome for a in attempts(database, target_id)] == [AttemptOutcome.rejected]
+    with database.session() as session:
+        notices = session.scalars(
+            select(Notification).where(Notification.post_id == second["id"])
+        ).all()
+        assert [n.kind for n in notices] == ["publish_failed"]
+        assert "duplicate" in notices[0].body.lower()
+
+
+def test_transient_failures_retry_then_fail_after_the_last_attempt(
+    gm: TestClient,
+    owner: Owner,
+    database: Database,
+    x_account: int,
+    publisher: Publisher,
+    platform: Platform,
+) -> None:
+    post = compose(gm, owner, x_account, text="Server is down")
+    target_id = post["targets"][0]["id"]
+    platform.fault(kind="status", path="/api.x.com/2/tweets", method="POST", status=503, times=None)
+    row = run_until_settled(publisher, database, target_id)
+    assert row.status.value == "failed"
+    assert row.status_reason and "gave up after 4 attempts" in row.status_reason
+    assert [a.outcome for a in attempts(database, target_id)] == [AttemptOutcome.retry] * 4
+    platform.clear_faults()
+    token = stored(database, x_account).access_token
+    assert platform.x_posts_with("Server is down", token) == []
+
+
+def test_a_dead_token_pauses_the_account_s_posts_until_it_is_reconnected(
+    gm: TestClient,
+    owner: Owner,
+    database: Database,
+    x_account: int,
+    publisher: Publisher,
+    platform: Platform,
+) -> None:
+    one = compose(gm, owner, x_account, text="Paused one")
+    two = compose(gm, owner, x_account, text="Paused two")
+    with database.session() as session:  # the tokens are revoked on the platform's side
+        account = session.get(SocialAccount, x_account)
+        assert account is not None
+        account.access_token = "revoked-access"
+        account.refresh_token = "revoked-refresh"
+    row = run_until_settled(publisher, database, one["targets"][0]["id"])
+    assert row.status.value == "paused"
+    assert row.status_reason and "reconnect X" in row.status_reason
+    other = target_row(database, two["targets"][0]["id"])
+    assert other.status.value == "paused"
+    with database.session() as session:
+        account = session.get(SocialAccount, x_account)
+        assert account is not None
+        assert account.status is AccountStatus.reauth_required
+
+    # The owner reconnects: the account is active again and the paused posts go back to the
+    # schedule by themselves.
+    assert connect_x(gm, owner, database) == x_account
+    publisher.reap()
+    assert target_row(database, two["targets"][0]["id"]).status.value == "scheduled"
+    assert run_until_settled(publisher, database, one["targets"][0]["id"]).status.value == (
+        "published"
+    )
+
+
+def test_an_expired_lease_is_reaped_and_the_next_attempt_checks_first(
+    gm: TestClient,
+    owner: Owner,
+    database: Database,
+    x_account: int,
+    publisher: Publisher,
+    platform: Platform,
+) -> None:
+    """A worker that died after the platform took the post: the next worker finds the post
+    instead of posting it again."""
+    post = compose(gm, owner, x_account, text="Crash after send")
+    target_id = post["targets"][0]["id"]
+    token = stored(database, x_account).access_token
+    # The dead worker's part: it claimed, started an attempt and posted, then vanished.
+    with database.session() as session:
+        target = session.get(PostTarget, target_id)
+        assert target is not None
+        target.status = target.status.publishing
+        target.lease_owner = "dead-worker"
+        target.lease_until = utcnow() - timedelta(seconds=1)
+        session.add(
+            PublishAttempt(target_id=target_id, number=1, worker="dead-worker", started_at=utcnow())
+        )
+    created = platform.post_x("Crash after send", token)  # as the dead worker did
+    assert publisher.reap() == 1
+    row = run_until_settled(publisher, database, target_id)
+    assert row.status.value == "published"
+    assert row.remote_id == created
+    assert len(platform.x_posts_with("Crash after send", token)) == 1
+    outcomes = [a.outcome for a in attempts(database, target_id)]
+    assert outcomes == [AttemptOutcome.abandoned, AttemptOutcome.recovered]
+
+
+def test_a_claimed_target_can_not_be_cancelled_or_moved(
+    gm: TestClient, owner: Owner, database: Database, x_account: int, publisher: Publisher
+) -> None:
+    post = compose(gm, owner, x_account, text="Claimed")
+    target_id = post["targets"][0]["id"]
+    with database.session() as session:
+        target = session.get(PostTarget, target_id)
+        assert target is not None
+        target.next_attempt_at = utcnow() - timedelta(seconds=1)
+    assert publisher.claim([target_id]) == [target_id]
+    refused = gm.delete(f"/api/v1/schedule/{post['id']}", headers=owner.headers)
+    assert refused.status_code == 409
+    moved = gm.put(
+        f"/api/v1/schedule/{post['id']}",
+        json={"scheduled_for": (utcnow() + timedelta(days=3)).isoformat()},
+        headers=owner.headers,
+    )
+    assert moved.status_code == 409
+    assert publisher.publish(target_id) is not None
+    assert target_row(database, target_id).status.value == "published"
