@@ -80,7 +80,7 @@ FAST = Policy(
 
 @pytest.fixture
 def publisher(database: Database, sandbox_settings: Settings) -> Iterator[Publisher]:
-    yield Publisher(database, sandbox_settings, policy=FAST, owner="test-worker")
+    return Publisher(database, sandbox_settings, policy=FAST, owner="test-worker")
 
 
 def make_due(database: Database, *target_ids: int) -> None:

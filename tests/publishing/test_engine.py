@@ -67,7 +67,8 @@ def test_a_due_target_is_published_once_with_its_id_and_link(
     token = stored(database, x_account).access_token
     posts = platform.x_posts_with("Sourdough is back", token)
     assert [p["id"] for p in posts] == [row.remote_id]
-    assert row.remote_url and row.remote_url.endswith(f"/status/{row.remote_id}")
+    assert row.remote_url
+    assert row.remote_url.endswith(f"/status/{row.remote_id}")
     [attempt] = attempts(database, target_id)
     assert attempt.outcome is AttemptOutcome.published
     assert attempt.steps == {"part:0": row.remote_id}
@@ -148,7 +149,8 @@ def test_a_refusal_fails_at_once_with_the_platform_s_words_and_a_notice(
     target_id = second["targets"][0]["id"]
     row = run_until_settled(publisher, database, target_id)
     assert row.status.value == "failed"
-    assert row.last_error and "duplicate" in row.last_error.lower()
+    assert row.last_error
+    assert "duplicate" in row.last_error.lower()
     assert [a.outcome for a in attempts(database, target_id)] == [AttemptOutcome.rejected]
     with database.session() as session:
         notices = session.scalars(
@@ -171,7 +173,8 @@ def test_transient_failures_retry_then_fail_after_the_last_attempt(
     platform.fault(kind="status", path="/api.x.com/2/tweets", method="POST", status=503, times=None)
     row = run_until_settled(publisher, database, target_id)
     assert row.status.value == "failed"
-    assert row.status_reason and "gave up after 4 attempts" in row.status_reason
+    assert row.status_reason
+    assert "gave up after 4 attempts" in row.status_reason
     assert [a.outcome for a in attempts(database, target_id)] == [AttemptOutcome.retry] * 4
     platform.clear_faults()
     token = stored(database, x_account).access_token
@@ -195,7 +198,8 @@ def test_a_dead_token_pauses_the_account_s_posts_until_it_is_reconnected(
         account.refresh_token = "revoked-refresh"
     row = run_until_settled(publisher, database, one["targets"][0]["id"])
     assert row.status.value == "paused"
-    assert row.status_reason and "reconnect X" in row.status_reason
+    assert row.status_reason
+    assert "reconnect X" in row.status_reason
     other = target_row(database, two["targets"][0]["id"])
     assert other.status.value == "paused"
     with database.session() as session:
