@@ -157,10 +157,10 @@ def next_free_slots(
         if len(found) == count:
             return found
         insort(blocked, slot)
-    days = horizon.days
+    span = f"{horizon.days} days" if horizon == timedelta(days=horizon.days) else str(horizon)
     raise ValueError(
-        f"only {len(found)} of {count} free slots in the {days} days after {after.isoformat()}; "
-        "every other slot is taken or within the minimum gap of a taken one"
+        f"only {len(found)} of {count} free slots in the {span} after {after.isoformat()}; "
+        "the other slots are taken or within the minimum gap of a taken time"
     )
 
 
