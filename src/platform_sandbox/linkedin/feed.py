@@ -4,6 +4,7 @@ text, and the images' URNs."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC
 from html import escape
 
@@ -17,6 +18,22 @@ from platform_sandbox.linkedin.posts import media_ids_of
 from platform_sandbox.platform import context
 
 router = APIRouter()
+
+# The commentary is "little" text: ``{hashtag|\\#|word}`` templates and backslash escapes.
+_LITTLE = re.compile(r"\{hashtag\|\\#\|((?:[^\\{}|]|\\.)*)\}|\\(.)", re.DOTALL)
+_ESCAPE = re.compile(r"\\(.)", re.DOTALL)
+
+
+def plain_text(commentary: str) -> str:
+    """What a reader sees of a little-text commentary."""
+
+    def shown(match: re.Match[str]) -> str:
+        if match.group(1) is not None:
+            return "#" + _ESCAPE.sub(r"\1", match.group(1))
+        return match.group(2)
+
+    return _LITTLE.sub(shown, commentary)
+
 
 _PAGE = """<!doctype html>
 <html lang="en">
@@ -49,6 +66,7 @@ def post_page(request: Request, urn: str) -> Response:
             )
         author = _author_name(session, post.author)
         published = post.published_at.astimezone(UTC)
+        text = escape(plain_text(post.commentary))
         images = "".join(
             f'<li data-image="{escape(image)}">{escape(image)}</li>'
             for image in media_ids_of(post.content or {})
@@ -58,7 +76,7 @@ def post_page(request: Request, urn: str) -> Response:
             f'<h1 class="author" data-author="{escape(post.author)}">{escape(author)}</h1>'
             f'<time datetime="{published.isoformat()}">'
             f"{published.strftime('%d %b %Y, %H:%M UTC')}</time>"
-            f'<p class="commentary" style="white-space: pre-wrap">{escape(post.commentary)}</p>'
+            f'<p class="commentary" style="white-space: pre-wrap">{text}</p>'
             + (f'<ul class="media">{images}</ul>' if images else "")
             + "</article>"
         )

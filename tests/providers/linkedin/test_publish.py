@@ -9,7 +9,7 @@ from html import escape
 import httpx2
 import pytest
 
-from growth_manager.providers.errors import Rejected, Transient
+from growth_manager.providers.errors import NotReady, Rejected, Transient
 from tests.providers.linkedin.support import (
     MEMBER,
     LinkedIn,
@@ -21,7 +21,7 @@ from tests.providers.linkedin.support import (
     post,
     posts_by,
 )
-from tests.sandbox.linkedin.helpers import BAKERY, COFFEE, TOM
+from tests.sandbox.linkedin.helpers import BAKERY, COFFEE, TOM, rest_headers
 
 
 def test_member_post(linkedin: LinkedIn) -> None:
@@ -38,7 +38,8 @@ def test_member_post(linkedin: LinkedIn) -> None:
     assert result.warnings == ()
     [created] = posts_by(linkedin.sandbox, MEMBER)[-1:]
     assert created.urn == result.remote_id
-    assert created.commentary == "Fresh sourdough at 7am (and rye)"
+    # Little text: unescaped parentheses would cut the post short on LinkedIn.
+    assert created.commentary == r"Fresh sourdough at 7am \(and rye\)"
     assert created.visibility == "PUBLIC"
     assert created.lifecycle_state == "PUBLISHED"
     assert created.content is None
@@ -258,7 +259,7 @@ def test_delete(linkedin: LinkedIn) -> None:
 
 
 def test_the_post_page_shows_the_post(linkedin: LinkedIn) -> None:
-    text = "Croissants <hot> & fresh\nsecond line"
+    text = "Croissants <hot> & fresh (8am) #bakery\nsecond_line"
     result = linkedin.provider.publish(page_request(text), linkedin.token(), {}, Recorder())
     assert result.remote_url is not None
     page = httpx2.get(result.remote_url)
@@ -269,3 +270,25 @@ def test_the_post_page_shows_the_post(linkedin: LinkedIn) -> None:
     created = post(linkedin.sandbox, result.remote_id)
     assert created is not None
     assert created.published_at.strftime("%d %b %Y") in page.text
+
+
+def test_an_image_without_its_bytes_yet_is_not_ready(linkedin: LinkedIn) -> None:
+    token = linkedin.token()
+    init = linkedin.http.post(
+        "/api.linkedin.com/rest/images?action=initializeUpload",
+        json={"initializeUploadRequest": {"owner": MEMBER}},
+        headers=rest_headers(linkedin.sandbox, token.access_token),
+    )
+    waiting = init.json()["value"]["image"]
+    record = Recorder()
+    with pytest.raises(NotReady) as not_ready:
+        linkedin.provider.publish(
+            member_request("Soon", media=(linkedin.image("w"),)),
+            token,
+            {"media:w": waiting},
+            record,
+        )
+    assert not_ready.value.retry_after > 0
+    assert "WAITING_UPLOAD" in not_ready.value.message
+    assert record.order == []
+    assert posts_by(linkedin.sandbox, MEMBER, "Soon") == []

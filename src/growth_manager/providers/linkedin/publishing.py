@@ -3,8 +3,8 @@ them again after an unknown outcome; deleting the post.
 
 Steps, as the publishing engine stores them: ``media:<key>`` → the image URN (initialized
 with ``POST /rest/images?action=initializeUpload``, then the bytes ``PUT`` to its
-``uploadUrl``), ``post`` → the post URN (``x-restli-id`` of ``POST /rest/posts``), ``comment``
-→ the comment URN (``POST /rest/socialActions/{post}/comments``).
+``uploadUrl``), ``post`` → the post URN (``x-restli-id`` of ``POST /rest/posts``; the text is
+sent as little text), ``comment`` → the comment URN (``POST /rest/socialActions/{post}/comments``).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from growth_manager.providers.base import (
 )
 from growth_manager.providers.client import PlatformHttp
 from growth_manager.providers.errors import NotReady, OutcomeUnknown, Rejected
+from growth_manager.providers.linkedin import little_text
 
 POST_STEP = "post"
 COMMENT_STEP = "comment"
@@ -85,7 +86,7 @@ class Publisher:
             self._refuse_unsupported_media(request)
             images = [self._image(item, author, done, record) for item in request.media]
             self._require_available(images)
-            urn = self._create_post(author, request.text, images)
+            urn = self._create_post(author, little_text.commentary(request.text), images)
             record(POST_STEP, urn)
         warnings: list[str] = []
         if request.first_comment and COMMENT_STEP not in done:
@@ -167,10 +168,10 @@ class Publisher:
                 endpoint="GET /rest/images",
             )
 
-    def _create_post(self, author: str, text: str, images: list[str]) -> str:
+    def _create_post(self, author: str, commentary: str, images: list[str]) -> str:
         body: dict[str, Any] = {
             "author": author,
-            "commentary": text,
+            "commentary": commentary,
             "visibility": "PUBLIC",
             "distribution": {
                 "feedDistribution": "MAIN_FEED",
@@ -238,6 +239,8 @@ class Publisher:
 
     def _find_post(self, author: str, text: str) -> str | None:
         # The author finder, newest first; the text is what tells our post from the others.
+        # LinkedIn answers the commentary as it was sent (little text).
+        wanted = {little_text.commentary(text), text}
         response = self.http.request(
             "GET",
             f"{self.api}/rest/posts",
@@ -250,7 +253,7 @@ class Publisher:
         )
         for element in _elements(response.json()):
             if (
-                element.get("commentary") == text
+                element.get("commentary") in wanted
                 and element.get("author") == author
                 and element.get("lifecycleState", "PUBLISHED") == "PUBLISHED"
                 and isinstance(element.get("id"), str)
