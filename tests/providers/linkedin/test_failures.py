@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import pytest
 
+from growth_manager.providers.base import TokenSet
 from growth_manager.providers.errors import (
     OutcomeUnknown,
     RateLimited,
     ReauthRequired,
+    Rejected,
     Transient,
 )
 from tests.providers.linkedin.support import (
@@ -20,7 +22,7 @@ from tests.providers.linkedin.support import (
     page_request,
     posts_by,
 )
-from tests.sandbox.linkedin.helpers import BAKERY
+from tests.sandbox.linkedin.helpers import BAKERY, login
 
 POSTS = "/api.linkedin.com/rest/posts"
 COMMENTS = "/api.linkedin.com/rest/socialActions/*/comments"
@@ -142,3 +144,20 @@ def test_revoked_token_needs_reauthorization(linkedin: LinkedIn) -> None:
         linkedin.provider.recover(request, token, {})
     with pytest.raises(ReauthRequired):
         linkedin.provider.delete(request, token, {"post": "urn:li:share:1"})
+
+
+def test_recover_says_so_when_linkedin_hides_the_members_posts(linkedin: LinkedIn) -> None:
+    # Without r_member_social (granted only to approved apps) a member's posts can't be read.
+    tokens = login(linkedin.http, scope="openid profile w_member_social")
+    token = TokenSet(
+        tokens.access_token, None, None, None, ("openid", "profile", "w_member_social")
+    )
+    request = member_request("Hidden")
+    linkedin.fault("drop_after_commit", POSTS)
+    with pytest.raises(OutcomeUnknown):
+        linkedin.provider.publish(request, token, {}, Recorder())
+    with pytest.raises(Rejected) as hidden:
+        linkedin.provider.recover(request, token, {})
+    assert hidden.value.status == 403
+    assert "can't check whether the last attempt went out" in hidden.value.message
+    assert "Not enough permissions" in hidden.value.message

@@ -241,16 +241,15 @@ class Publisher:
         # The author finder, newest first; the text is what tells our post from the others.
         # LinkedIn answers the commentary as it was sent (little text).
         wanted = {little_text.commentary(text), text}
-        response = self.http.request(
-            "GET",
-            f"{self.api}/rest/posts",
-            params={
-                "author": author,
-                "q": "author",
-                "count": str(RECENT_POSTS),
-            },
-            headers=self.headers,
-        )
+        try:
+            response = self.http.request(
+                "GET",
+                f"{self.api}/rest/posts",
+                params={"author": author, "q": "author", "count": str(RECENT_POSTS)},
+                headers=self.headers,
+            )
+        except Rejected as exc:
+            raise self._cannot_look(exc, "posts") from exc
         for element in _elements(response.json()):
             if (
                 element.get("commentary") in wanted
@@ -276,16 +275,34 @@ class Publisher:
 
     def _comments(self, post: str) -> Iterator[dict[str, Any]]:
         for page in range(COMMENT_PAGES):
-            response = self.http.request(
-                "GET",
-                f"{self.api}/rest/socialActions/{_path_urn(post)}/comments",
-                params={"start": str(page * COMMENTS_PAGE), "count": str(COMMENTS_PAGE)},
-                headers=self.headers,
-            )
+            try:
+                response = self.http.request(
+                    "GET",
+                    f"{self.api}/rest/socialActions/{_path_urn(post)}/comments",
+                    params={"start": str(page * COMMENTS_PAGE), "count": str(COMMENTS_PAGE)},
+                    headers=self.headers,
+                )
+            except Rejected as exc:
+                raise self._cannot_look(exc, "comments") from exc
             elements = _elements(response.json())
             yield from elements
             if len(elements) < COMMENTS_PAGE:
                 return
+
+    def _cannot_look(self, exc: Rejected, what: str) -> Rejected:
+        """Reading a member's posts and comments needs r_member_social, which LinkedIn grants
+        only to approved apps: without it, whether the lost request landed can't be checked
+        here, and saying so beats guessing (a blind retry could post twice)."""
+        if exc.status != 403:
+            return exc
+        return Rejected(
+            self.platform,
+            f"LinkedIn did not let this app read the account's {what} ({exc.message}), so it "
+            "can't check whether the last attempt went out; look at the account on LinkedIn",
+            status=exc.status,
+            code=exc.code,
+            endpoint=exc.endpoint,
+        )
 
     # --- delete ----------------------------------------------------------------------------
 
