@@ -292,3 +292,13 @@ def test_an_image_without_its_bytes_yet_is_not_ready(linkedin: LinkedIn) -> None
     assert "WAITING_UPLOAD" in not_ready.value.message
     assert record.order == []
     assert posts_by(linkedin.sandbox, MEMBER, "Soon") == []
+
+
+def test_a_missing_media_file_is_refused_before_linkedin_is_asked(linkedin: LinkedIn) -> None:
+    gone = linkedin.image("gone")
+    (linkedin.tmp / "gone.png").unlink()
+    with pytest.raises(Rejected, match=r"gone\.png can't be read"):
+        linkedin.provider.publish(
+            member_request("Lost file", media=(gone,)), linkedin.token(), {}, Recorder()
+        )
+    assert images(linkedin.sandbox) == {}

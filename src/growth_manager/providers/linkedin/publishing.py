@@ -117,6 +117,14 @@ class Publisher:
         step = media_step(item)
         if step in done:
             return done[step]
+        try:
+            data = Path(item.path).read_bytes()
+        except OSError as exc:
+            raise Rejected(
+                self.platform,
+                f"The file of {item.filename or item.key} can't be read: {exc.strerror}",
+                code="MEDIA_FILE_UNREADABLE",
+            ) from exc
         response = self.http.request(
             "POST",
             f"{self.api}/rest/images",
@@ -137,7 +145,7 @@ class Publisher:
         self.http.request(
             "PUT",
             upload_url,
-            content=Path(item.path).read_bytes(),
+            content=data,
             headers={
                 "Authorization": self.headers["Authorization"],
                 "Content-Type": item.mime or "application/octet-stream",
