@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from platform_sandbox.linkedin import common, errors, rest
+from platform_sandbox.linkedin import common, errors, images, rest
 from platform_sandbox.linkedin.common import Caller
 from platform_sandbox.linkedin.models import LiImage, LiPost
 from platform_sandbox.platform import context
@@ -43,12 +43,12 @@ def media_ids_of(content: dict[str, Any]) -> list[str]:
         media = content["media"]
         return [str(media.get("id", ""))] if isinstance(media, dict) else [""]
     if "multiImage" in content:
-        images = (
+        listed = (
             content["multiImage"].get("images", [])
             if isinstance(content["multiImage"], dict)
             else []
         )
-        return [str(i.get("id", "")) if isinstance(i, dict) else "" for i in images]
+        return [str(i.get("id", "")) if isinstance(i, dict) else "" for i in listed]
     return []
 
 
@@ -109,7 +109,11 @@ async def create_post(request: Request) -> Response:
                     has_video = True
                     continue
                 image = session.get(LiImage, media_id)
-                if image is None or image.owner != author or image.status != "AVAILABLE":
+                if (
+                    image is None
+                    or image.owner != author
+                    or images.status_of(ctx, image) != "AVAILABLE"
+                ):
                     raise rest.unprocessable(
                         "/content/media/id"
                         if len(media_ids) == 1

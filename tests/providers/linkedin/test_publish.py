@@ -272,7 +272,7 @@ def test_the_post_page_shows_the_post(linkedin: LinkedIn) -> None:
     assert created.published_at.strftime("%d %b %Y") in page.text
 
 
-def test_an_image_without_its_bytes_yet_is_not_ready(linkedin: LinkedIn) -> None:
+def test_an_image_without_its_bytes_is_refused(linkedin: LinkedIn) -> None:
     token = linkedin.token()
     init = linkedin.http.post(
         "/api.linkedin.com/rest/images?action=initializeUpload",
@@ -281,17 +281,40 @@ def test_an_image_without_its_bytes_yet_is_not_ready(linkedin: LinkedIn) -> None
     )
     waiting = init.json()["value"]["image"]
     record = Recorder()
-    with pytest.raises(NotReady) as not_ready:
+    with pytest.raises(Rejected, match="WAITING_UPLOAD"):
         linkedin.provider.publish(
-            member_request("Soon", media=(linkedin.image("w"),)),
+            member_request("Never sent", media=(linkedin.image("w"),)),
             token,
             {"media:w": waiting},
             record,
         )
-    assert not_ready.value.retry_after > 0
-    assert "WAITING_UPLOAD" in not_ready.value.message
     assert record.order == []
-    assert posts_by(linkedin.sandbox, MEMBER, "Soon") == []
+    assert posts_by(linkedin.sandbox, MEMBER, "Never sent") == []
+
+
+def test_an_image_still_processing_is_not_ready_then_posts(linkedin: LinkedIn) -> None:
+    linkedin.sandbox.ctx.overrides["linkedin"] = {"image_processing_seconds": 60}
+    token = linkedin.token()
+    request = page_request("Processing", media=(linkedin.image("a"), linkedin.image("b")))
+    first = Recorder()
+    with pytest.raises(NotReady) as not_ready:
+        linkedin.provider.publish(request, token, {}, first)
+    assert not_ready.value.retry_after > 0
+    assert "PROCESSING" in not_ready.value.message
+    assert first.order == ["media:a", "media:b"]
+    assert posts_by(linkedin.sandbox, BAKERY, "Processing") == []
+
+    clock = linkedin.sandbox.ctx.clock
+    clock.set_offset(clock.offset_seconds + 61)
+    second = Recorder()
+    result = linkedin.provider.publish(request, token, first.steps, second)
+
+    assert second.order == ["post"]
+    created = post(linkedin.sandbox, result.remote_id)
+    assert created is not None
+    assert created.content == {
+        "multiImage": {"images": [{"id": first.steps["media:a"]}, {"id": first.steps["media:b"]}]}
+    }
 
 
 def test_a_missing_media_file_is_refused_before_linkedin_is_asked(linkedin: LinkedIn) -> None:

@@ -169,6 +169,15 @@ class Publisher:
                     code="PROCESSING_FAILED",
                     endpoint="GET /rest/images",
                 )
+            if status == "WAITING_UPLOAD":
+                # Its upload was answered with success, yet LinkedIn has no bytes: waiting
+                # would never end, and the recorded image can't be uploaded again.
+                raise Rejected(
+                    self.platform,
+                    f"LinkedIn never received the image {image} (status WAITING_UPLOAD)",
+                    code="WAITING_UPLOAD",
+                    endpoint="GET /rest/images",
+                )
             raise NotReady(
                 self.platform,
                 f"LinkedIn is still processing the image {image} (status {status})",
