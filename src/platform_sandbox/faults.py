@@ -146,8 +146,15 @@ class FaultMiddleware:
         async def swallow_body(message: Message) -> None:
             # The status line goes out (uvicorn only aborts a response it has started);
             # returning without the body makes uvicorn close the connection mid-response.
+            # Without its length the response is chunked, so even an empty body (LinkedIn's
+            # 201 for a new post) is left incomplete instead of complete with the headers.
             if message["type"] == "http.response.start":
-                await send(message)
+                headers = [
+                    (name, value)
+                    for name, value in message.get("headers", [])
+                    if name.lower() != b"content-length"
+                ]
+                await send({**message, "headers": headers})
 
         await self.app(scope, receive, swallow_body)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from platform_sandbox.linkedin import (
+    feed,
     identity,
     images,
     oauth,
@@ -33,6 +34,7 @@ def _www_router() -> APIRouter:
     router = APIRouter()
     router.include_router(oauth.router)
     router.include_router(images.uploads_router)
+    router.include_router(feed.router)
     return router
 
 

@@ -1,9 +1,15 @@
 """api.linkedin.com Images API: initialize an upload, the upload URL on www.linkedin.com, and
-get an image."""
+get an image.
+
+An uploaded image is AVAILABLE at once unless ``ctx.overrides["linkedin"]
+["image_processing_seconds"]`` says otherwise: then it is PROCESSING (and refused in a post)
+until that many seconds after its upload was initialized, as LinkedIn takes a moment to
+process images."""
 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
@@ -11,11 +17,23 @@ from sqlalchemy import select
 
 from platform_sandbox.linkedin import common, errors, rest
 from platform_sandbox.linkedin.models import LiImage
-from platform_sandbox.platform import context
+from platform_sandbox.platform import SandboxContext, context
 
 router = APIRouter(route_class=common.LinkedInRoute)
 # The upload URL is served from www.linkedin.com.
 uploads_router = APIRouter(route_class=common.LinkedInRoute)
+
+
+def status_of(ctx: SandboxContext, image: LiImage) -> str:
+    """WAITING_UPLOAD, PROCESSING or AVAILABLE, at the sandbox clock's now."""
+    if image.status != "AVAILABLE":
+        return image.status
+    overrides: dict[str, Any] = ctx.overrides.get(common.PLATFORM_NAME, {})
+    processing = float(overrides.get("image_processing_seconds", 0))
+    if processing and common.now(ctx) < image.created_at + timedelta(seconds=processing):
+        return "PROCESSING"
+    return image.status
+
 
 IMAGE_INIT = rest.Act(
     "images",
@@ -99,7 +117,7 @@ def get_image(request: Request, urn: str) -> Response:
         return JSONResponse(
             {
                 "owner": image.owner,
-                "status": image.status,
+                "status": status_of(ctx, image),
                 "id": image.urn,
                 "downloadUrlExpiresAt": common.epoch_ms(at + timedelta(days=1)),
                 "downloadUrl": f"{str(request.base_url).rstrip('/')}/www.linkedin.com/"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -9,7 +10,7 @@ from fastapi.responses import JSONResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from platform_sandbox.linkedin import common, errors, rest
+from platform_sandbox.linkedin import common, errors, images, rest
 from platform_sandbox.linkedin.common import Caller
 from platform_sandbox.linkedin.models import LiImage, LiPost
 from platform_sandbox.platform import context
@@ -37,17 +38,17 @@ POST_FIND = rest.Act(
 )
 
 
-def _media_ids(content: dict[str, Any]) -> list[str]:
+def media_ids_of(content: dict[str, Any]) -> list[str]:
     if "media" in content:
         media = content["media"]
         return [str(media.get("id", ""))] if isinstance(media, dict) else [""]
     if "multiImage" in content:
-        images = (
+        listed = (
             content["multiImage"].get("images", [])
             if isinstance(content["multiImage"], dict)
             else []
         )
-        return [str(i.get("id", "")) if isinstance(i, dict) else "" for i in images]
+        return [str(i.get("id", "")) if isinstance(i, dict) else "" for i in listed]
     return []
 
 
@@ -102,13 +103,17 @@ async def create_post(request: Request) -> Response:
         if content is not None:
             if not isinstance(content, dict):
                 raise rest.unprocessable("/content", "value is not a record", "INVALID_VALUE_TYPE")
-            media_ids = _media_ids(content)
+            media_ids = media_ids_of(content)
             for index, media_id in enumerate(media_ids):
                 if media_id.startswith("urn:li:video:"):
                     has_video = True
                     continue
                 image = session.get(LiImage, media_id)
-                if image is None or image.owner != author or image.status != "AVAILABLE":
+                if (
+                    image is None
+                    or image.owner != author
+                    or images.status_of(ctx, image) != "AVAILABLE"
+                ):
                     raise rest.unprocessable(
                         "/content/media/id"
                         if len(media_ids) == 1
@@ -126,6 +131,9 @@ async def create_post(request: Request) -> Response:
                     "/reshareContext/parent", f"{parent} does not exist", "INVALID_VALUE"
                 )
         at = common.now(ctx)
+        duplicate = _recent_duplicate(session, author, commentary, content, at)
+        if duplicate is not None:
+            raise _duplicate_error(duplicate)
         kind = "ugcPost" if media_ids else "share"
         urn = f"urn:li:{kind}:{common.activity_id(session, at)}"
         session.add(
@@ -148,6 +156,47 @@ async def create_post(request: Request) -> Response:
             )
         )
         return Response(status_code=201, headers={"x-restli-id": urn})
+
+
+# LinkedIn refuses a post whose content repeats one of the author's recent posts; it documents
+# neither the window nor the rule. A day, for the same commentary and media, is the sandbox's
+# reading of the reports (a retry within minutes is always refused).
+DUPLICATE_WINDOW = timedelta(hours=24)
+
+
+def _recent_duplicate(
+    session: Session, author: str, commentary: str, content: Any, at: datetime
+) -> LiPost | None:
+    candidates = session.scalars(
+        select(LiPost).where(
+            LiPost.author == author,
+            LiPost.commentary == commentary,
+            LiPost.deleted.is_(False),
+            LiPost.created_at >= at - DUPLICATE_WINDOW,
+        )
+    )
+    return next((p for p in candidates if (p.content or None) == (content or None)), None)
+
+
+def _duplicate_error(duplicate: LiPost) -> errors.LinkedInError:
+    # The body LinkedIn sends, as observed (Arisamiga/Linkedin-RSS issue #5).
+    return errors.LinkedInError(
+        {
+            "errorDetailType": "com.linkedin.common.error.BadRequest",
+            "message": "com.linkedin.content.common.exception.BadRequestResponseException: "
+            f"Content is a duplicate of {duplicate.urn}",
+            "errorDetails": {
+                "inputErrors": [
+                    {
+                        "description": "Duplicate post is detected",
+                        "input": {},
+                        "code": "DUPLICATE_POST",
+                    }
+                ]
+            },
+            "status": 422,
+        }
+    )
 
 
 def _post_body(post: LiPost) -> dict[str, Any]:

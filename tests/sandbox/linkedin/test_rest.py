@@ -241,6 +241,55 @@ def test_commentary_limit_and_required_fields(fresh_sandbox: SandboxHandle) -> N
     assert no_distribution.status_code == 422
 
 
+def test_a_repeated_post_is_refused_as_a_duplicate(fresh_sandbox: SandboxHandle) -> None:
+    with client(fresh_sandbox) as http:
+        token = login(http).access_token
+        headers = rest_headers(fresh_sandbox, token)
+        first = _create(http, fresh_sandbox, token, post_body(MAYA_URN, "Same words"))
+        again = http.post(
+            f"{API}/rest/posts", json=post_body(MAYA_URN, "Same words"), headers=headers
+        )
+        other_author = _create(http, fresh_sandbox, token, post_body(BAKERY, "Same words"))
+        http.delete(f"{API}/rest/posts/{enc(first)}", headers=headers)
+        after_delete = http.post(
+            f"{API}/rest/posts", json=post_body(MAYA_URN, "Same words"), headers=headers
+        )
+        fresh_sandbox.ctx.clock.set_offset(fresh_sandbox.ctx.clock.offset_seconds + 86_401)
+        next_day = http.post(
+            f"{API}/rest/posts", json=post_body(BAKERY, "Same words"), headers=headers
+        )
+    assert again.status_code == 422
+    assert again.json() == {
+        "errorDetailType": "com.linkedin.common.error.BadRequest",
+        "message": "com.linkedin.content.common.exception.BadRequestResponseException: "
+        f"Content is a duplicate of {first}",
+        "errorDetails": {
+            "inputErrors": [
+                {"description": "Duplicate post is detected", "input": {}, "code": "DUPLICATE_POST"}
+            ]
+        },
+        "status": 422,
+    }
+    assert other_author.startswith("urn:li:share:")
+    assert after_delete.status_code == 201
+    assert next_day.status_code == 201
+
+
+def test_the_post_page_on_www(fresh_sandbox: SandboxHandle) -> None:
+    with client(fresh_sandbox) as http:
+        token = login(http).access_token
+        urn = _create(http, fresh_sandbox, token, post_body(MAYA_URN, "Rye & <spelt>"))
+        page = http.get(f"/www.linkedin.com/feed/update/{urn}/")
+        http.delete(f"{API}/rest/posts/{enc(urn)}", headers=rest_headers(fresh_sandbox, token))
+        gone = http.get(f"/www.linkedin.com/feed/update/{urn}/")
+        unknown = http.get("/www.linkedin.com/feed/update/urn:li:share:1/")
+    assert page.status_code == 200
+    assert "Rye &amp; &lt;spelt&gt;" in page.text
+    assert "Maya Lindqvist" in page.text
+    assert gone.status_code == 404
+    assert unknown.status_code == 404
+
+
 def test_image_upload_then_organization_post(fresh_sandbox: SandboxHandle) -> None:
     with client(fresh_sandbox) as http:
         token = login(http).access_token
@@ -513,11 +562,12 @@ def test_daily_limit_429_then_reset_at_midnight_utc(fresh_sandbox: SandboxHandle
     fresh_sandbox.ctx.overrides["linkedin"] = {"member_day_limits": {"posts.create": 2}}
     with client(fresh_sandbox) as http:
         token = login(http).access_token
-        for _ in range(2):
-            _create(http, fresh_sandbox, token, post_body(MAYA_URN))
+        # Different texts: the same one again would be refused as a duplicate.
+        for n in range(2):
+            _create(http, fresh_sandbox, token, post_body(MAYA_URN, f"Loaf number {n}"))
         throttled = http.post(
             f"{API}/rest/posts",
-            json=post_body(MAYA_URN),
+            json=post_body(MAYA_URN, "Loaf number 2"),
             headers=rest_headers(fresh_sandbox, token),
         )
         # Other resources have their own counters.
@@ -533,7 +583,7 @@ def test_daily_limit_429_then_reset_at_midnight_utc(fresh_sandbox: SandboxHandle
         assert fresh_sandbox.ctx.clock.now().astimezone(UTC).date() > now.date()
         after_midnight = http.post(
             f"{API}/rest/posts",
-            json=post_body(MAYA_URN),
+            json=post_body(MAYA_URN, "Loaf number 3"),
             headers=rest_headers(fresh_sandbox, token),
         )
     assert throttled.status_code == 429

@@ -12,11 +12,20 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from growth_manager.providers.base import AccountProfile, Connection, TokenSet
+from growth_manager.providers.base import (
+    AccountProfile,
+    Connection,
+    Progress,
+    PublishRequest,
+    PublishResult,
+    StepRecorder,
+    TokenSet,
+)
 from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ProviderError, ReauthRequired, Rejected
 from growth_manager.providers.linkedin import errors
 from growth_manager.providers.linkedin.descriptor import DESCRIPTOR
+from growth_manager.providers.linkedin.publishing import Publisher
 from growth_manager.providers.oauth import call_token_endpoint, oauth_client, token_set
 
 DEFAULT_VERSION = "202601"
@@ -195,6 +204,21 @@ class LinkedInProvider(HttpProvider):
             username=data.get("vanityName"),
             avatar_url=_logo(data),
         )
+
+    # --- publishing (publishing.py) ------------------------------------------------------------
+    def _publisher(self, token: TokenSet) -> Publisher:
+        return Publisher(self.http, self.config, self.rest_headers(token))
+
+    def publish(
+        self, request: PublishRequest, token: TokenSet, done: Progress, record: StepRecorder
+    ) -> PublishResult:
+        return self._publisher(token).publish(request, done, record)
+
+    def recover(self, request: PublishRequest, token: TokenSet, done: Progress) -> Progress:
+        return self._publisher(token).recover(request, done)
+
+    def delete(self, request: PublishRequest, token: TokenSet, done: Progress) -> None:
+        self._publisher(token).delete(done)
 
 
 def _localized(value: Any) -> str | None:
