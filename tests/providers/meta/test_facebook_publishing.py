@@ -48,6 +48,10 @@ def test_text_post_with_first_comment(facebook: FacebookProvider, meta: Sandbox)
     page = _page_html(meta.http, result.remote_url)
     assert "Tulips are in! #spring" in page
     assert "Open until 6 today" in page
+    # So does Facebook's id URL, the fallback when Graph gives no permalink.
+    assert "Tulips are in!" in _page_html(
+        meta.http, f"{facebook.config.auth_base}/{result.remote_id}"
+    )
 
     # Called again with the progress, nothing is posted twice.
     again = facebook.publish(request, meta.token, dict(record.steps), record)

@@ -64,6 +64,8 @@ def test_single_image_waits_for_processing_then_publishes_with_first_comment(
     assert page.status_code == 200
     assert "Autumn bouquet #flowers" in page.text
     assert meta.read(container, "status_code")["status_code"] == "PUBLISHED"
+    # Downloaded once, when the container was made; status checks use the kept verdict.
+    assert media_files.requested.count("/ig/bouquet.jpg") == 1
 
 
 def test_carousel_of_three(

@@ -162,7 +162,7 @@ def _facebook_post(
             "POST",
             f"{page}/photos",
             token,
-            data={"url": images[0].url, "caption": text, "published": "true"},
+            data={"url": images[0].url, "message": text, "published": "true"},
         )
         post_id = str(body.get("post_id") or f"{page}_{body['id']}")
         record("post", post_id)
