@@ -8,7 +8,7 @@ from __future__ import annotations
 import httpx2
 import pytest
 
-from growth_manager.providers.errors import OutcomeUnknown, ReauthRequired, Transient
+from growth_manager.providers.errors import OutcomeUnknown, ReauthRequired, Rejected, Transient
 from growth_manager.providers.meta import FacebookProvider
 from tests.providers.meta.publishing import (
     PAGE,
@@ -126,6 +126,16 @@ def test_video_post_by_file_url(
     assert list(record.steps) == ["post"]
     assert "/fb/clip.mp4" in media_files.requested
     assert "Behind the counter" in _page_html(meta.http, str(result.remote_url))
+    assert meta.read(result.remote_id, "message")["message"] == "Behind the counter"
+    facebook.delete(request, meta.token, dict(record.steps))
+    assert meta.http.get(str(result.remote_url)).status_code == 404
+
+    # A file_url Facebook cannot download is refused, and nothing is recorded.
+    unusable = page_post("No video here", media=(video(media_files.at("missing/clip.mp4")),))
+    nothing = Recorder()
+    with pytest.raises(Rejected):
+        facebook.publish(unusable, meta.token, {}, nothing)
+    assert nothing.steps == {}
 
 
 def test_a_refused_first_comment_is_a_warning(

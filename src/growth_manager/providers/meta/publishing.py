@@ -153,9 +153,11 @@ def _facebook_post(
             data={"file_url": video.url, "description": text},
         )
         video_id = str(body["id"])
-        # The video's post on the Page; its page is /{page-id}/videos/{video-id}.
-        record("post", video_id)
-        return video_id, f"{provider.config.auth_base}/{page}/videos/{video_id}"
+        # The answer names the video; its story on the Page is {page-id}_{video-id} (the id
+        # comments and deletes go to), and its web page /{page-id}/videos/{video-id}.
+        post_id = f"{page}_{video_id}"
+        record("post", post_id)
+        return post_id, f"{provider.config.auth_base}/{page}/videos/{video_id}"
     if len(images) == 1:
         body = _graph(
             provider,
