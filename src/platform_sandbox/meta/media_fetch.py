@@ -72,7 +72,11 @@ def judge(status: int, content_type: str, data: bytes, video: bool) -> Fetched:
     if data.startswith(b"\xff\xd8\xff"):
         return Fetched(None, "jpeg", _image_size(data))
     if data.startswith(IMAGE_MAGIC) or content_type.startswith("image/"):
-        return Fetched(UNSUPPORTED_IMAGE, f"an image but not a JPEG ({content_type or '?'})")
+        return Fetched(
+            UNSUPPORTED_IMAGE,
+            f"an image but not a JPEG ({content_type or '?'})",
+            _image_size(data),  # Facebook photos take it all the same
+        )
     return Fetched(FETCH_FAILED, f"not an image ({content_type or '?'})")
 
 

@@ -299,6 +299,8 @@ def create_video(call: Call, node: Node) -> Any:
     if not file_url and "source" not in call.files:
         raise GraphError("(#324) Requires upload file", 324)
     if file_url and call.media(file_url, video=True).problem is not None:
+        # Code and subcode of Facebook's video upload failures [uncertain: not in the
+        # reference; seen in client code for resumable uploads].
         raise GraphError(
             "There was a problem uploading your video file. Please try again with another file.",
             6000,
