@@ -1,7 +1,8 @@
 """Meta Graph API (Facebook Pages and Instagram business accounts), reference section C.
 
-Hosts: ``graph.facebook.com`` (the versioned Graph API, token endpoints, batch and ``?ids=``)
-and ``www.facebook.com`` (the Facebook Login dialog).
+Hosts: ``graph.facebook.com`` (the versioned Graph API, token endpoints, batch and ``?ids=``),
+``www.facebook.com`` (the Facebook Login dialog and Page posts' web pages) and
+``www.instagram.com`` (Instagram posts' web pages, where ``permalink`` leads).
 
 Knobs in ``ctx.overrides["meta"]``, settable with ``POST /_sandbox/ratelimits``
 (``{"platform": "meta", "limits": {section: {key: int}}}``):
@@ -18,17 +19,25 @@ Knobs in ``ctx.overrides["meta"]``, settable with ``POST /_sandbox/ratelimits``
 
 from __future__ import annotations
 
-from platform_sandbox.meta import graph, oauth
+from fastapi import APIRouter
+
+from platform_sandbox.meta import graph, oauth, web_pages
 from platform_sandbox.meta import models as models
 from platform_sandbox.meta.errors import error_response
 from platform_sandbox.meta.seed import accounts, seed
 from platform_sandbox.platform import Platform
 
+# The login dialog's routes first: the post pages' ``/{object_id}`` must not shadow them.
+www_facebook = APIRouter()
+www_facebook.include_router(oauth.www_router)
+www_facebook.include_router(web_pages.facebook_router)
+
 PLATFORM = Platform(
     name="meta",
     routers={
         "graph.facebook.com": graph.router,
-        "www.facebook.com": oauth.www_router,
+        "www.facebook.com": www_facebook,
+        "www.instagram.com": web_pages.instagram_router,
     },
     seed=seed,
     accounts=accounts,

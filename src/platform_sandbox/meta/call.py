@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from platform_sandbox.meta import errors
+from platform_sandbox.meta import errors, media_fetch
 from platform_sandbox.meta.common import Caller
 from platform_sandbox.platform import SandboxContext
 
@@ -26,6 +26,18 @@ class Call:
     files: dict[str, bytes]
     link: str  # this request's URL without paging parameters, for paging.next/previous
     graph_base: str  # e.g. http://127.0.0.1:8123/graph.facebook.com/v23.0
+    # Media the request names, downloaded before its database work (media_fetch.prefetch).
+    fetched: dict[str, media_fetch.Fetched] = field(default_factory=dict)
+
+    @property
+    def web_root(self) -> str:
+        """The server's root (``http://127.0.0.1:8123``), under which the sandbox serves
+        the web hosts (``/www.facebook.com``, ``/www.instagram.com``) its permalinks name."""
+        return self.graph_base.rsplit("/graph.facebook.com", 1)[0]
+
+    def media(self, url: str, video: bool) -> media_fetch.Fetched:
+        """The download verdict on a media URL of this request."""
+        return media_fetch.outcome(self.fetched, url, video)
 
     @property
     def now(self) -> datetime:

@@ -26,6 +26,7 @@ from platform_sandbox.meta import (
     errors,
     instagram,
     instagram_publishing,
+    media_fetch,
     nodes,
     oauth,
     pages,
@@ -52,6 +53,8 @@ class GraphRequest:
     token: str | None = None
     base: str = ""  # {scheme}://{host}/graph.facebook.com
     query: str = ""
+    # Media downloaded before the database work (see media_fetch), keyed by URL.
+    fetched: dict[str, media_fetch.Fetched] = field(default_factory=dict)
 
 
 @dataclass
@@ -130,6 +133,7 @@ async def graph_endpoint(request: Request, path: str = "") -> Response:
         token=token,
         base=str(request.base_url).rstrip("/") + "/graph.facebook.com",
         query=request.url.query,
+        fetched=await media_fetch.prefetch(method, segments, params),
     )
     result = await run_in_threadpool(execute, ctx, graph_request)
     return Response(
@@ -199,6 +203,7 @@ def dispatch(
         files=request.files,
         link=f"{request.base}/{version}/{path}" + (f"?{link_query}" if link_query else ""),
         graph_base=f"{request.base}/{version}",
+        fetched=request.fetched,
     )
     if "ids" in params and len(segments) <= 1:
         return multi_ids(call, segments[0] if segments else None)

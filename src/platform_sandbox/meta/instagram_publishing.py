@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -26,32 +25,6 @@ def _require_ig_publisher(call: Call) -> None:
     caller = call.need_caller()
     if not caller.has("instagram_basic", "instagram_content_publish"):
         raise errors.permission_missing()
-
-
-IMAGE_EXTENSIONS = {"jpg", "jpeg"}
-OTHER_IMAGE_EXTENSIONS = {"png", "gif", "webp", "heic", "bmp", "tif", "tiff"}
-VIDEO_EXTENSIONS = {"mp4", "mov"}
-
-
-def media_problem(url: str, video: bool) -> int | None:
-    """The error subcode a container for ``url`` ends in, or None when it will process.
-
-    The sandbox fetches nothing, so the rule reads the URL: "broken" anywhere means the fetch
-    fails (2207052); a file extension of the wrong kind means an unsupported format (2207005
-    for images, JPEG only as on the real API; 2207026 for video). URLs without an extension
-    (typical for app-served media) are taken as usable.
-    """
-    if "broken" in url.lower():
-        return 2207052
-    last = urlsplit(url).path.rsplit("/", 1)[-1]
-    if "." not in last:
-        return None
-    extension = last.rsplit(".", 1)[-1].lower()
-    if video:
-        return None if extension in VIDEO_EXTENSIONS else 2207026
-    if extension in IMAGE_EXTENSIONS:
-        return None
-    return 2207005 if extension in OTHER_IMAGE_EXTENSIONS else 2207052
 
 
 IMAGE_PROCESSING = timedelta(seconds=10)
@@ -115,14 +88,16 @@ def create_container(call: Call, node: Node) -> Any:
     elif media_type in ("REELS", "VIDEO", "STORIES") and (video_url or media_type != "STORIES"):
         if not video_url:
             raise errors.invalid_parameter("The parameter video_url is required.")
-        error_subcode = media_problem(video_url, video=True)
+        # Downloaded now (before the database work, see media_fetch); the verdict is kept
+        # on the container and reported once processing "finishes".
+        error_subcode = call.media(video_url, video=True).problem
         ready_at = now + VIDEO_PROCESSING
     elif media_type in ("", "IMAGE", "STORIES"):
         if video_url and not image_url:
             raise errors.invalid_parameter("The parameter media_type is required for video_url.")
         if not image_url:
             raise errors.invalid_parameter("The parameter image_url is required.")
-        error_subcode = media_problem(image_url, video=False)
+        error_subcode = call.media(image_url, video=False).problem
         media_type = media_type or "IMAGE"
     else:
         raise errors.invalid_parameter(

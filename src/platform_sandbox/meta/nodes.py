@@ -508,8 +508,10 @@ def _ig_user_fields() -> dict[str, Renderer]:
 # page posts
 
 
-def permalink_of_post(post: MetaPost) -> str:
-    return f"https://www.facebook.com/{post.page_id}/posts/{_object_suffix(post.id)}"
+def permalink_of_post(post: MetaPost, root: str = "https:/") -> str:
+    """The post's page on www.facebook.com; ``root`` is the sandbox's own address, so the link
+    opens the sandbox's page for the post (``web_pages``) rather than the real site."""
+    return f"{root}/www.facebook.com/{post.page_id}/posts/{_object_suffix(post.id)}"
 
 
 def _post_fields() -> dict[str, Renderer]:
@@ -602,7 +604,7 @@ def _post_fields() -> dict[str, Renderer]:
         "message": message,
         "created_time": created,
         "updated_time": created,
-        "permalink_url": lambda c, n, s: permalink_of_post(n.row),
+        "permalink_url": lambda c, n, s: permalink_of_post(n.row, c.web_root),
         "link": lambda c, n, s: n.row.link or _ABSENT,
         "full_picture": picture,
         "status_type": lambda c, n, s: n.row.status_type,
@@ -698,9 +700,11 @@ def _ig_comment_fields() -> dict[str, Renderer]:
 # instagram media and containers
 
 
-def ig_permalink(media: MetaIgMedia) -> str:
+def ig_permalink(media: MetaIgMedia, root: str = "https:/") -> str:
+    """The media's page on www.instagram.com, under the sandbox's ``root`` (see
+    :func:`permalink_of_post`)."""
     kind = "reel" if media.media_product_type == "REELS" else "p"
-    return f"https://www.instagram.com/{kind}/{media.shortcode}/"
+    return f"{root}/www.instagram.com/{kind}/{media.shortcode}/"
 
 
 def _ig_media_fields() -> dict[str, Renderer]:
@@ -738,7 +742,7 @@ def _ig_media_fields() -> dict[str, Renderer]:
         "media_product_type": lambda c, n, s: n.row.media_product_type,
         "media_url": lambda c, n, s: n.row.media_url,
         "thumbnail_url": thumbnail,
-        "permalink": lambda c, n, s: ig_permalink(n.row),
+        "permalink": lambda c, n, s: ig_permalink(n.row, c.web_root),
         "shortcode": lambda c, n, s: n.row.shortcode,
         "timestamp": lambda c, n, s: common.graph_time(n.row.timestamp),
         "username": username,

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from platform_sandbox.meta import common, errors, insights, metrics, nodes
+from platform_sandbox.meta import common, errors, insights, media_fetch, metrics, nodes
 from platform_sandbox.meta.call import Call, Node
 from platform_sandbox.meta.common import Caller
 from platform_sandbox.meta.errors import GraphError
@@ -252,8 +252,14 @@ def create_photo(call: Call, node: Node) -> Any:
     assert url is not None
     if not url.startswith(("http://", "https://")):
         raise errors.invalid_parameter("url should represent a valid URL")
-    if "broken" in url.lower():
-        raise GraphError("(#324) Missing or invalid image file", 324)
+    if source is None:
+        # Facebook downloads the photo itself and refuses the request when it can't (or
+        # when what it got is not an image). Unlike Instagram, any common image format works.
+        fetched = call.media(url, video=False)
+        if fetched.problem is not None and fetched.problem != media_fetch.UNSUPPORTED_IMAGE:
+            raise GraphError("(#324) Missing or invalid image file", 324)
+        if fetched.size is not None:
+            width, height = fetched.size
     caption = call.param("message") or call.param("caption") or ""
     published, publish_at = _publish_time(call)
     photo = MetaPhoto(
@@ -292,6 +298,17 @@ def create_video(call: Call, node: Node) -> Any:
     file_url = call.param("file_url")
     if not file_url and "source" not in call.files:
         raise GraphError("(#324) Requires upload file", 324)
+    if file_url and call.media(file_url, video=True).problem is not None:
+        # Code and subcode of Facebook's video upload failures [uncertain: not in the
+        # reference; seen in client code for resumable uploads].
+        raise GraphError(
+            "There was a problem uploading your video file. Please try again with another file.",
+            6000,
+            1363019,
+            is_transient=False,
+            user_title="Video upload failed",
+            user_msg="The video at file_url could not be fetched or is not a supported video.",
+        )
     video_id = common.new_object_id(call.session)
     description = call.param("description") or ""
     published, publish_at = _publish_time(call)

@@ -12,6 +12,7 @@ import httpx2
 import pytest
 
 from tests.sandbox.meta import helpers as h
+from tests.support.media_server import MediaHost, unreachable_url
 from tests.support.sandbox import SandboxHandle
 
 IG = h.FLORIST_IG
@@ -43,14 +44,14 @@ def _advance(sandbox: SandboxHandle, **delta: float) -> None:
 
 
 def test_image_container_lifecycle_and_publish(
-    ig: tuple[httpx2.Client, str], fresh_sandbox: SandboxHandle
+    ig: tuple[httpx2.Client, str], fresh_sandbox: SandboxHandle, media_files: MediaHost
 ) -> None:
     http, token = ig
     created = _post(
         http,
         f"{IG}/media",
         token,
-        image_url="https://cdn.example/bouquet.jpg",
+        image_url=media_files.at("bouquet.jpg"),
         caption="Autumn bouquet #flowers",
     )
     assert created.status_code == 200
@@ -84,7 +85,11 @@ def test_image_container_lifecycle_and_publish(
     assert list(media) == fields.split(",")
     assert media["caption"] == "Autumn bouquet #flowers"
     assert media["media_type"] == "IMAGE"
-    assert media["permalink"].startswith("https://www.instagram.com/p/")
+    # The permalink leads to the post's page, which the sandbox serves under its own address.
+    assert media["permalink"].startswith(f"{fresh_sandbox.url}/www.instagram.com/p/")
+    page = http.get(media["permalink"])
+    assert page.status_code == 200
+    assert "Autumn bouquet #flowers" in page.text
     assert media["like_count"] == 0  # just published
 
     listing = _get(http, f"{IG}/media", token, fields="id", limit=1).json()
@@ -125,21 +130,22 @@ def test_image_container_lifecycle_and_publish(
 
 
 def test_unusable_media_ends_in_error_and_unpublished_containers_expire(
-    ig: tuple[httpx2.Client, str], fresh_sandbox: SandboxHandle
+    ig: tuple[httpx2.Client, str], fresh_sandbox: SandboxHandle, media_files: MediaHost
 ) -> None:
     http, token = ig
     cases = {
-        "https://cdn.example/broken/photo.jpg": 2207052,  # cannot be fetched
-        "https://cdn.example/photo.png": 2207005,  # JPEG only
-        "https://cdn.example/menu.html": 2207052,  # not an image at all
+        unreachable_url(): 2207052,  # nothing listens there
+        media_files.at("missing/photo.jpg"): 2207052,  # answers 404
+        media_files.at("photo.png"): 2207005,  # JPEG only
+        media_files.at("menu.html"): 2207052,  # not an image at all
     }
     containers = {
         url: _post(http, f"{IG}/media", token, image_url=url).json()["id"] for url in cases
     }
     reel = _post(
-        http, f"{IG}/media", token, media_type="REELS", video_url="https://cdn.example/clip.avi"
+        http, f"{IG}/media", token, media_type="REELS", video_url=media_files.at("clip.html")
     ).json()["id"]
-    good = _post(http, f"{IG}/media", token, image_url="https://cdn.example/ok.jpeg").json()["id"]
+    good = _post(http, f"{IG}/media", token, image_url=media_files.at("ok.jpeg")).json()["id"]
     _advance(fresh_sandbox, minutes=2)
     for url, subcode in cases.items():
         state = _status(http, token, containers[url])
@@ -157,14 +163,16 @@ def test_unusable_media_ends_in_error_and_unpublished_containers_expire(
     h.assert_graph_error(expired, 9007, 2207020)
 
 
-def test_reels_and_carousels(ig: tuple[httpx2.Client, str], fresh_sandbox: SandboxHandle) -> None:
+def test_reels_and_carousels(
+    ig: tuple[httpx2.Client, str], fresh_sandbox: SandboxHandle, media_files: MediaHost
+) -> None:
     http, token = ig
     reel = _post(
         http,
         f"{IG}/media",
         token,
         media_type="REELS",
-        video_url="https://cdn.example/clip.mp4",
+        video_url=media_files.at("clip.mp4"),
         caption="Behind the counter",
     ).json()["id"]
     _advance(fresh_sandbox, seconds=20)
@@ -174,7 +182,7 @@ def test_reels_and_carousels(ig: tuple[httpx2.Client, str], fresh_sandbox: Sandb
             http,
             f"{IG}/media",
             token,
-            image_url=f"https://cdn.example/{n}.jpg",
+            image_url=media_files.at(f"{n}.jpg"),
             is_carousel_item="true",
         ).json()["id"]
         for n in ("a", "b", "c")
@@ -210,7 +218,7 @@ def test_reels_and_carousels(ig: tuple[httpx2.Client, str], fresh_sandbox: Sandb
 
 
 def test_publishing_limit_is_a_moving_24_hour_window(
-    ig: tuple[httpx2.Client, str], fresh_sandbox: SandboxHandle
+    ig: tuple[httpx2.Client, str], fresh_sandbox: SandboxHandle, media_files: MediaHost
 ) -> None:
     http, token = ig
     # 50 by default; lowered so the test stays short. The window logic is the same.
@@ -220,7 +228,7 @@ def test_publishing_limit_is_a_moving_24_hour_window(
     )
 
     def container() -> str:
-        made = _post(http, f"{IG}/media", token, image_url="https://cdn.example/p.jpg")
+        made = _post(http, f"{IG}/media", token, image_url=media_files.at("p.jpg"))
         return str(made.json()["id"])
 
     for _ in range(3):
@@ -289,12 +297,14 @@ def test_account_insights(ig: tuple[httpx2.Client, str]) -> None:
     assert "Starting from version 22 and above" in h.assert_graph_error(gone, 100)["message"]
 
 
-def test_instagram_permissions_are_checked(fresh_sandbox: SandboxHandle) -> None:
+def test_instagram_permissions_are_checked(
+    fresh_sandbox: SandboxHandle, media_files: MediaHost
+) -> None:
     with h.client(fresh_sandbox) as http:
         login = h.login(http, scope="pages_show_list,instagram_basic")
         refused = http.post(
             h.graph(f"{IG}/media"),
-            data={"access_token": login.user_token, "image_url": "https://cdn.example/x.jpg"},
+            data={"access_token": login.user_token, "image_url": media_files.at("x.jpg")},
         )
         h.assert_graph_error(refused, 10)
         insights = http.get(

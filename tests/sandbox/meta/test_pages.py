@@ -14,6 +14,7 @@ from PIL import Image
 
 from platform_sandbox import audience
 from tests.sandbox.meta import helpers as h
+from tests.support.media_server import MediaHost, unreachable_url
 from tests.support.sandbox import SandboxHandle
 
 
@@ -81,14 +82,32 @@ def _jpeg() -> bytes:
     return buffer.getvalue()
 
 
-def test_photos_single_multi_and_upload(page: tuple[httpx2.Client, str, h.Login]) -> None:
+def test_photos_single_multi_and_upload(
+    page: tuple[httpx2.Client, str, h.Login], media_files: MediaHost
+) -> None:
     http, token, _ = page
     single = http.post(
         h.graph(f"{h.FLORIST}/photos"),
-        data={"access_token": token, "url": "https://cdn.example/rose.jpg", "message": "Roses"},
+        data={"access_token": token, "url": media_files.at("rose.jpg"), "message": "Roses"},
     ).json()
     assert set(single) == {"id", "post_id"}
     assert single["post_id"] == f"{h.FLORIST}_{single['id']}"
+    # Facebook downloaded the photo: its size is the file's (the media host serves 1080×1350).
+    assert "/rose.jpg" in media_files.requested
+    fetched = _get(http, single["id"], token, fields="width,height").json()
+    assert (fetched["width"], fetched["height"]) == (1080, 1350)
+    for unusable in (
+        unreachable_url(),
+        media_files.at("missing/rose.jpg"),
+        media_files.at("a.html"),
+    ):
+        refused = http.post(
+            h.graph(f"{h.FLORIST}/photos"), data={"access_token": token, "url": unusable}
+        )
+        h.assert_graph_error(refused, 324)
+    # The post's link opens its page in the sandbox.
+    permalink = _get(http, single["post_id"], token, fields="permalink_url").json()
+    assert "Roses" in http.get(permalink["permalink_url"]).text
 
     uploaded = http.post(
         h.graph(f"{h.FLORIST}/photos"),
@@ -107,7 +126,7 @@ def test_photos_single_multi_and_upload(page: tuple[httpx2.Client, str, h.Login]
 
     second = http.post(
         h.graph(f"{h.FLORIST}/photos"),
-        data={"access_token": token, "url": "https://cdn.example/lily.jpg", "published": "false"},
+        data={"access_token": token, "url": media_files.at("lily.jpg"), "published": "false"},
     ).json()
     # Postiz's shape: JSON body with attached_media, asking for id and permalink_url back.
     album = http.post(

@@ -29,6 +29,11 @@ THROTTLE_CODES = {4, 17, 32, 341, 613, 80000, 80001, 80002, 80003, 80004, 80005,
 TRANSIENT_CODES = {1, 2}
 REAUTH_CODES = {102, 190}
 TRANSIENT_SUBCODES = {2207003, 2207052}  # IG: download timeout / media fetch failed
+# IG's 50 API-published posts per moving 24 hours, answered at media_publish (code 9): a
+# later try goes through, so it is a rate limit, not a refusal. When the window frees is not
+# in the answer; the Instagram publisher works it out from the account's recent media.
+PUBLISHING_LIMIT_SUBCODE = 2207042
+PUBLISHING_LIMIT_RETRY_SECONDS = 3600.0
 SUBCODE_REASONS = {
     458: "the app was removed from the account",
     459: "the account is checkpointed; log in on Facebook to unlock it",
@@ -78,6 +83,15 @@ def classify(platform: str, response: httpx2.Response, now: datetime) -> Provide
         reason = SUBCODE_REASONS.get(subcode) if isinstance(subcode, int) else None
         text = f"{message} ({reason})" if reason else message
         return ReauthRequired(platform, text, status=status, code=code_text, endpoint=endpoint)
+    if subcode == PUBLISHING_LIMIT_SUBCODE:
+        return RateLimited(
+            platform,
+            message,
+            retry_after=retry_after_header(response) or PUBLISHING_LIMIT_RETRY_SECONDS,
+            status=status,
+            code=code_text,
+            endpoint=endpoint,
+        )
     if code in THROTTLE_CODES or code == 368:
         retry_after = _regain_seconds(response) or retry_after_header(response) or 3600.0
         return RateLimited(

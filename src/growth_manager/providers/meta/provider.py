@@ -18,10 +18,19 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
-from growth_manager.providers.base import AccountProfile, Connection, Descriptor, TokenSet
+from growth_manager.providers.base import (
+    AccountProfile,
+    Connection,
+    Descriptor,
+    Progress,
+    PublishRequest,
+    PublishResult,
+    StepRecorder,
+    TokenSet,
+)
 from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ReauthRequired, Rejected
-from growth_manager.providers.meta import errors
+from growth_manager.providers.meta import errors, publishing
 from growth_manager.providers.meta.descriptor import FACEBOOK, INSTAGRAM, LOGIN_SCOPES
 from growth_manager.providers.oauth import token_set
 
@@ -213,7 +222,29 @@ class FacebookProvider(MetaProvider):
     descriptor = FACEBOOK
     platform = FACEBOOK.platform
 
+    def publish(
+        self, request: PublishRequest, token: TokenSet, done: Progress, record: StepRecorder
+    ) -> PublishResult:
+        return publishing.facebook_publish(self, request, token, done, record)
+
+    def recover(self, request: PublishRequest, token: TokenSet, done: Progress) -> Progress:
+        return publishing.facebook_recover(self, request, token, done)
+
+    def delete(self, request: PublishRequest, token: TokenSet, done: Progress) -> None:
+        publishing.facebook_delete(self, request, token, done)
+
 
 class InstagramProvider(MetaProvider):
     descriptor = INSTAGRAM
     platform = INSTAGRAM.platform
+
+    def publish(
+        self, request: PublishRequest, token: TokenSet, done: Progress, record: StepRecorder
+    ) -> PublishResult:
+        return publishing.instagram_publish(self, request, token, done, record)
+
+    def recover(self, request: PublishRequest, token: TokenSet, done: Progress) -> Progress:
+        return publishing.instagram_recover(self, request, token, done)
+
+    def delete(self, request: PublishRequest, token: TokenSet, done: Progress) -> None:
+        publishing.instagram_delete(self, request, token, done)
