@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
+from celery import Celery
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
@@ -19,6 +21,7 @@ from sqlalchemy import create_engine, text
 from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.models import Base
+from growth_manager.worker.celery_app import create_celery
 from tests.support.apps import app_sharing
 from tests.support.live_server import live_server
 from tests.support.owners import Owner, make_owner
@@ -175,3 +178,36 @@ def gm(sandbox_settings: Settings, database: Database) -> Iterator[TestClient]:
         app_sharing(sandbox_settings, database), base_url=sandbox_settings.public_url
     ) as client:
         yield client
+
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
+
+
+@pytest.fixture(params=["sqlite-broker", "redis-broker"])
+def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite-broker":
+        yield f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+        return
+    client = redis.Redis.from_url(REDIS_TEST_URL)
+    try:
+        client.ping()
+    except redis.ConnectionError:
+        pytest.skip("Redis is not running on 127.0.0.1:6379")
+    client.flushdb()
+    yield REDIS_TEST_URL
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture
+def worker_settings(settings: Settings, broker_url: str) -> Settings:
+    return settings.model_copy(update={"broker_url": broker_url})
+
+
+@pytest.fixture
+def celery_app(worker_settings: Settings, database: Database) -> Iterator[Celery]:
+    app = create_celery(worker_settings)
+    app.set_current()
+    app.set_default()
+    yield app
+    app.close()

@@ -22,6 +22,7 @@ from fastapi import FastAPI
 from hypothesis import HealthCheck, settings
 from pydantic import SecretStr
 from schemathesis import GenerationMode
+from schemathesis.specs.openapi.checks import allow_header_conformance
 
 from growth_manager.config import Settings
 from growth_manager.db import Database
@@ -142,4 +143,10 @@ def test_api_answers_every_input_as_documented(
     case.operation.schema.app = (
         app  # also where the checks' own probes (e.g. without credentials) are sent
     )
-    case.call_and_validate(app=app, headers=headers)
+    excluded = []
+    if case.operation.path == "/api/v1/schedule/{business_id}":
+        # The published contract has GET /schedule/{business_id} beside PUT and DELETE
+        # /schedule/{post_id}: one URL shape, so the server's Allow header rightly lists all
+        # three while the schema names them under two templates.
+        excluded.append(allow_header_conformance)
+    case.call_and_validate(app=app, headers=headers, excluded_checks=excluded)

@@ -29,7 +29,7 @@ from tests.support.tokenhealth import (
     shift_account_times,
     stored,
 )
-from tests.worker.conftest import wait_for
+from tests.support.waiting import wait_for
 
 
 def test_token_jobs_are_in_beats_schedule() -> None:

@@ -4,14 +4,11 @@ transport in a temporary data directory, or the machine's Redis on a database of
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-import redis
 from celery import Celery
 from celery.contrib.testing.worker import start_worker
 from fastapi.testclient import TestClient
@@ -19,13 +16,10 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, select
 from sqlalchemy.orm import Session
 
 from growth_manager.auth.dependencies import hash_api_token
-from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.user import ApiToken, User
-from growth_manager.worker.celery_app import create_celery
 
-REDIS_TEST_URL = "redis://127.0.0.1:6379/13"
 T = TypeVar("T")
 
 # A table only these tests use: each test job writes a row the test can wait for.
@@ -51,50 +45,6 @@ def marks_table(database: Database) -> Iterator[Table]:
 def read_marks(database: Database) -> list[dict[str, Any]]:
     with database.engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(select(marks).order_by(marks.c.id))]
-
-
-def wait_for(
-    check: Callable[[], T | None], timeout: float = 30.0, what: str = "the condition"
-) -> T:
-    """Polls ``check`` until it returns something truthy: waiting for a real worker."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout} s waiting for {what}")
-        time.sleep(0.05)
-
-
-@pytest.fixture(params=["sqlite-broker", "redis-broker"])
-def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    if request.param == "sqlite-broker":
-        yield f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
-        return
-    client = redis.Redis.from_url(REDIS_TEST_URL)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        pytest.skip("Redis is not running on 127.0.0.1:6379")
-    client.flushdb()
-    yield REDIS_TEST_URL
-    client.flushdb()
-    client.close()
-
-
-@pytest.fixture
-def worker_settings(settings: Settings, broker_url: str) -> Settings:
-    return settings.model_copy(update={"broker_url": broker_url})
-
-
-@pytest.fixture
-def celery_app(worker_settings: Settings, database: Database) -> Iterator[Celery]:
-    app = create_celery(worker_settings)
-    app.set_current()
-    app.set_default()
-    yield app
-    app.close()
 
 
 @pytest.fixture

@@ -30,7 +30,8 @@ from growth_manager.worker.tasks import (
     task,
     unregister_periodic,
 )
-from tests.worker.conftest import make_bearer, mark, read_marks, status_of, wait_for
+from tests.support.waiting import wait_for
+from tests.worker.conftest import make_bearer, mark, read_marks, status_of
 
 
 class FlakyError(Exception):
