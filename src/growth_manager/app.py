@@ -40,6 +40,7 @@ ROUTER_MODULES = [
     "growth_manager.auth.endpoints",
     "growth_manager.business.endpoints",
     "growth_manager.content.endpoints",
+    "growth_manager.content.public",
     "growth_manager.accounts.endpoints",
     "growth_manager.publishing.endpoints",
     "growth_manager.worker.endpoints",

@@ -12,7 +12,7 @@ from growth_manager.auth.dependencies import CurrentUser, DbSession
 from growth_manager.auth.ratelimit import MeasureRateLimit
 from growth_manager.business.access import BusinessEditor, BusinessViewer
 from growth_manager.config import Settings
-from growth_manager.content import rules, signed
+from growth_manager.content import rules
 from growth_manager.content.schemas import (
     DraftCreate,
     DraftList,
@@ -274,37 +274,3 @@ def delete_media(
     settings: AppSettings,
 ) -> None:
     media.delete(session, settings, access, media_id)
-
-
-# Signed public media --------------------------------------------------------------------------
-public_router = APIRouter(tags=["content"])
-
-
-@public_router.get(
-    signed.PATH_PREFIX + "/{media_id}/{expires}/{signature}",
-    response_class=FileResponse,
-    summary="Media at a signed, expiring address",
-    description="For platforms that fetch media by URL (Instagram containers, Facebook photos). "
-    "No credentials: the address itself is the permission, valid for those bytes until "
-    "`expires` (Unix time). Anything else is a 404 that says why.",
-    include_in_schema=False,
-)
-def signed_media(
-    media_id: int, expires: int, signature: str, session: DbSession, settings: AppSettings
-) -> FileResponse:
-    asset = media.find(session, media_id)
-    verdict = signed.check(settings, asset, expires, signature) if asset else None
-    if asset is None or verdict is None or not verdict.ok:
-        reason = verdict.reason if verdict else "no such media"
-        raise NotFound(f"This media address is not valid: {reason}.")
-    path = media.path_of(settings, asset)
-    if not path.is_file():
-        raise NotFound(f"The file of media {media_id} is missing from storage.")
-    return FileResponse(
-        path,
-        media_type=asset.mime,
-        headers={"Cache-Control": "public, max-age=3600", "ETag": f'"{asset.sha256}"'},
-    )
-
-
-router.include_router(public_router, prefix="")

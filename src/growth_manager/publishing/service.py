@@ -562,8 +562,15 @@ class PublishingService:
         nothing scheduled can publish afterwards."""
         access.require(Role.editor)
         post = self.post(session, access, post_id)
-        targets = repository.targets_of_post(session, post.id)
-        self._refuse_started(targets)
+        pending = [t.id for t in self._refuse_started(repository.targets_of_post(session, post.id))]
+        # Cancelled first, conditionally: a claim racing this delete either happened before
+        # (then this is a 409) or waits for it and finds nothing to claim.
+        if pending and repository.change_targets(
+            session, pending, status=TargetStatus.cancelled
+        ) != len(pending):
+            raise TargetBusy(
+                f"A target of post {post_id} started publishing just now; it was not deleted."
+            )
         session.delete(post)
         session.flush()
 
