@@ -9,13 +9,16 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from growth_manager.accounts.tokens import TokenKeeper
+from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, SocialAccount
 from growth_manager.models.notifications import Notification
 from growth_manager.models.publishing import AttemptOutcome, PostTarget, PublishAttempt
+from growth_manager.providers.base import SocialProvider
 from growth_manager.publishing.engine import Publisher
-from tests.publishing.conftest import Platform, run_until_settled, target_row
+from tests.publishing.conftest import FAST, Platform, make_due, run_until_settled, target_row
 from tests.support.owners import Owner
 from tests.support.tokenhealth import connect_x, stored
 
@@ -270,3 +273,55 @@ def test_a_claimed_target_can_not_be_cancelled_or_moved(
     assert moved.status_code == 409
     assert publisher.publish(target_id) is not None
     assert target_row(database, target_id).status.value == "published"
+
+
+class CrashesAfterPosting:
+    """The real provider, but the worker breaks right after the platform took the post (a bug,
+    a database hiccup while recording): what happened must be checked, never re-posted."""
+
+    def __init__(self, real: SocialProvider) -> None:
+        self.real = real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.real, name)
+
+    def publish(self, request: Any, token: Any, done: Any, record: Any) -> Any:
+        self.real.publish(request, token, done, lambda step, remote_id: None)
+        raise RuntimeError("the worker broke after the platform answered")
+
+
+def test_an_unexpected_error_after_posting_is_checked_not_posted_again(
+    gm: TestClient,
+    owner: Owner,
+    database: Database,
+    x_account: int,
+    sandbox_settings: Settings,
+    platform: Platform,
+) -> None:
+    post = compose(gm, owner, x_account, text="Broken after the answer")
+    target_id = post["targets"][0]["id"]
+    honest = TokenKeeper(database, sandbox_settings)
+    broken = Publisher(
+        database,
+        sandbox_settings,
+        keeper=TokenKeeper(
+            database,
+            sandbox_settings,
+            lambda account: CrashesAfterPosting(honest.provider(account)),
+        ),
+        policy=FAST,
+        owner="broken-worker",
+    )
+    make_due(database, target_id)
+    assert broken.claim([target_id]) == [target_id]
+    broken.publish(target_id)
+    row = target_row(database, target_id)
+    assert row.status.value == "retrying"
+    assert row.needs_check
+    healthy = Publisher(database, sandbox_settings, policy=FAST, owner="healthy-worker")
+    row = run_until_settled(healthy, database, target_id)
+    assert row.status.value == "published"
+    token = stored(database, x_account).access_token
+    assert len(platform.x_posts_with("Broken after the answer", token)) == 1
+    outcomes = [a.outcome for a in attempts(database, target_id)]
+    assert outcomes == [AttemptOutcome.unknown, AttemptOutcome.recovered]

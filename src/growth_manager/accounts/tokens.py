@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 import structlog
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from growth_manager.accounts import repository
@@ -86,7 +87,14 @@ def record_budgets(session: Session, account_id: int, states: list[RateLimitStat
                 endpoint=state.endpoint,
                 observed_at=now,
             )
-            session.add(row)
+            try:
+                with session.begin_nested():
+                    session.add(row)
+                    session.flush()
+            except IntegrityError:  # another call of this account recorded it first
+                row = repository.budget(session, account_id, state.scope, state.endpoint)
+                if row is None:
+                    raise
         row.limit = state.limit
         row.remaining = state.remaining
         row.used_percent = state.used_percent
@@ -136,8 +144,13 @@ class TokenKeeper:
         account_id = account.id
 
         def observe(states: list[RateLimitState]) -> None:
-            with self.database.session() as session:
-                record_budgets(session, account_id, states)
+            # Bookkeeping: it must never turn a call the platform answered into a failure
+            # (two threads recording one account's budget at once may collide on its key).
+            try:
+                with self.database.session() as session:
+                    record_budgets(session, account_id, states)
+            except Exception as exc:
+                log.warning("accounts.budget.record_failed", account_id=account_id, error=str(exc))
 
         return provider_for(platform, require_config(self.settings, platform), observe)
 

@@ -60,7 +60,6 @@ from growth_manager.providers.errors import (
     RateLimited,
     ReauthRequired,
     Rejected,
-    Transient,
 )
 from growth_manager.providers.registry import descriptor, is_platform
 from growth_manager.publishing import repository
@@ -241,10 +240,13 @@ class Publisher:
                 return None
             except ProviderError as exc:
                 return self._failed(prepared, exc)
-            except Exception as exc:  # a bug must not leave the target leased until reaped
+            except Exception as exc:
+                # A bug must not leave the target leased until reaped; and since it may have
+                # struck after the platform took the post, the next try checks first.
                 log.exception("publishing.attempt.crashed")
                 return self._failed(
-                    prepared, Transient("unknown", f"internal error: {type(exc).__name__}")
+                    prepared,
+                    OutcomeUnknown("unknown", f"internal error: {type(exc).__name__}"),
                 )
             return self._published(prepared, result)
         finally:
