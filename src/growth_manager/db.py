@@ -57,6 +57,17 @@ def writes(endpoint: F) -> F:
     return endpoint
 
 
+CALLS_PLATFORM_ATTRIBUTE = "__growth_calls_platform__"
+
+
+def calls_platform(endpoint: F) -> F:
+    """Marks a changing endpoint whose writes all happen in units of work of its own around a
+    platform call (claim, call with no transaction open, record). Its request gets a read
+    session, so no write lock or open write transaction is held while the platform answers."""
+    setattr(endpoint, CALLS_PLATFORM_ATTRIBUTE, True)
+    return endpoint
+
+
 def make_engine(url: str, pool_size: int = 10) -> Engine:
     if url.startswith("sqlite"):
         private_sqlite(url)  # 0600 in a 0700 data directory, before SQLite creates it 0644
@@ -178,9 +189,9 @@ def is_read_only(session: Session) -> bool:
 
 
 def request_writes(request: Request) -> bool:
-    if request.method not in SAFE_METHODS:
-        return True
     endpoint = request.scope.get("endpoint")
+    if request.method not in SAFE_METHODS:
+        return not getattr(endpoint, CALLS_PLATFORM_ATTRIBUTE, False)
     return bool(getattr(endpoint, WRITES_ATTRIBUTE, False))
 
 

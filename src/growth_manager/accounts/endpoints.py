@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
@@ -18,7 +17,6 @@ from growth_manager.accounts.schemas import (
     PendingOut,
 )
 from growth_manager.accounts.service import ConnectFailure, connections, missing_scopes
-from growth_manager.accounts.tokens import TokenKeeper
 from growth_manager.auth.dependencies import DbSession, optional_user
 from growth_manager.business.access import (
     BusinessEditor,
@@ -27,9 +25,8 @@ from growth_manager.business.access import (
     QueriedBusinessOwner,
 )
 from growth_manager.config import Settings
-from growth_manager.db import writes
+from growth_manager.db import calls_platform, writes
 from growth_manager.models.user import User
-from growth_manager.providers.errors import ProviderError
 from growth_manager.web.templating import flash
 
 router = APIRouter(prefix="/api/v1", tags=["connections"])
@@ -188,17 +185,19 @@ def get_account(account_id: int, session: DbSession, access: BusinessViewer) -> 
     "if it is rejected) and updates the account's status.",
     response_model=AccountOut,
 )
+@calls_platform
 def verify_account(
     account_id: int, request: Request, session: DbSession, access: BusinessEditor
 ) -> AccountOut:
     connections.get(session, access, account_id)
-    session.commit()  # the keeper works in its own transactions
-    keeper = TokenKeeper(request.app.state.database, settings_of(request))
-    with contextlib.suppress(ProviderError):  # the keeper records the outcome on the account
-        keeper.verify(account_id)
-    session.expire_all()
-    account = connections.get(session, access, account_id)
-    return AccountOut.of(account, repository.budgets_for(session, [account.id]))
+    body, _error = connections.verify_now(
+        request.app.state.database,
+        settings_of(request),
+        access,
+        account_id,
+        lambda fresh, account: AccountOut.of(account, repository.budgets_for(fresh, [account.id])),
+    )
+    return body
 
 
 @router.delete(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
@@ -19,14 +18,13 @@ from growth_manager.accounts.service import (
     missing_analytics_scopes,
     missing_scopes,
 )
-from growth_manager.accounts.tokens import TokenKeeper
 from growth_manager.auth.dependencies import DbSession
 from growth_manager.business.access import BusinessEditor, BusinessOwner, BusinessViewer
 from growth_manager.config import Settings
+from growth_manager.db import calls_platform
 from growth_manager.errors import AppError
 from growth_manager.models.business import Role
 from growth_manager.notifications import repository as notice_repository
-from growth_manager.providers.errors import ProviderError
 from growth_manager.providers.registry import descriptor
 from growth_manager.web.templating import flash, page_context, redirect, render
 
@@ -163,21 +161,22 @@ def disconnect_submit(
 
 
 @router.post("/businesses/{business_id}/connections/{account_id}/verify")
+@calls_platform
 def verify_submit(
     account_id: int, request: Request, session: DbSession, access: BusinessEditor
 ) -> Response:
-    account = connections.get(session, access, account_id)
-    name = account.name
-    session.commit()
-    keeper = TokenKeeper(request.app.state.database, request.app.state.settings)
-    try:
-        keeper.verify(account_id)
-    except ProviderError as exc:
-        flash(request, f"{name}: {exc.message}", "error")
+    connections.get(session, access, account_id)
+    name, error = connections.verify_now(
+        request.app.state.database,
+        request.app.state.settings,
+        access,
+        account_id,
+        lambda _session, account: account.name,
+    )
+    if error is not None:
+        flash(request, f"{name}: {error.message}", "error")
     else:
         flash(request, f"{name} is connected and working.", "success")
-    with contextlib.suppress(Exception):
-        session.expire_all()
     return redirect(f"/businesses/{access.business.id}/connections")
 
 

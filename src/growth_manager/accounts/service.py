@@ -15,9 +15,10 @@ from __future__ import annotations
 import hashlib
 import json
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from sqlalchemy import delete, select
@@ -32,6 +33,7 @@ from growth_manager.accounts.state_store import (
 )
 from growth_manager.business.access import BusinessAccess, require_business
 from growth_manager.config import Settings
+from growth_manager.db import Database
 from growth_manager.errors import AppError, NotFound
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, PendingConnection, SocialAccount
@@ -68,6 +70,9 @@ GENERIC_FAILURE = "The connection did not complete. Start again from the Connect
 
 def failure_message(reason: str) -> str:
     return FAILURE_REASONS.get(reason, GENERIC_FAILURE)
+
+
+T = TypeVar("T")
 
 
 class ConnectFailure(AppError):
@@ -531,6 +536,27 @@ class Connections:
     # --- reading and disconnecting ---------------------------------------------------------
     def list(self, session: Session, access: BusinessAccess) -> list[SocialAccount]:
         return repository.list_for_business(session, access.business.id)
+
+    def verify_now(
+        self,
+        database: Database,
+        settings: Settings,
+        access: BusinessAccess,
+        account_id: int,
+        shape: Callable[[Session, SocialAccount], T],
+    ) -> tuple[T, ProviderError | None]:
+        """Check a connection now, as a unit of work: the token keeper calls the platform with
+        no transaction open and records the outcome on the account in its own; the account is
+        then read afresh and shaped by ``shape`` (the API's body, the page's message)."""
+        from growth_manager.accounts.tokens import TokenKeeper
+
+        error: ProviderError | None = None
+        try:
+            TokenKeeper(database, settings).verify(account_id)
+        except ProviderError as exc:  # recorded on the account by the keeper
+            error = exc
+        with database.read_session() as session:
+            return shape(session, self.get(session, access, account_id)), error
 
     def get(self, session: Session, access: BusinessAccess, account_id: int) -> SocialAccount:
         account = repository.get_for_business(session, access.business.id, account_id)

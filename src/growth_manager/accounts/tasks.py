@@ -3,7 +3,8 @@ fix, and check connections whose tokens never expire.
 
 The :class:`~growth_manager.accounts.tokens.TokenKeeper` works in its own short transactions
 (a lease, then the HTTP call outside any transaction, then the new pair committed at once), so
-these jobs don't use the session the task decorator opens for them. Expired OAuth states and
+these jobs are units of work: the task decorator hands them the database, not a session. Expired
+OAuth states and
 pending connections are purged by ``system.purge_expired`` (worker/system_tasks.py).
 """
 
@@ -16,9 +17,9 @@ import structlog
 from celery import current_task
 from celery.schedules import crontab
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from growth_manager.accounts.tokens import TokenKeeper
+from growth_manager.db import Database
 from growth_manager.models.accounts import AccountStatus, SocialAccount
 from growth_manager.providers.errors import ProviderError
 from growth_manager.worker.tasks import database_for, settings_for, task
@@ -34,8 +35,8 @@ def keeper() -> TokenKeeper:
     return TokenKeeper(database_for(app), settings_for(app))
 
 
-@task("accounts.refresh_due_tokens", schedule=REFRESH_EVERY, max_retries=0)
-def refresh_due_tokens(_session: Session) -> dict[str, int]:
+@task("accounts.refresh_due_tokens", schedule=REFRESH_EVERY, max_retries=0, unit_of_work=True)
+def refresh_due_tokens(_database: Database) -> dict[str, int]:
     """Renews every token that expires within its platform's margin (X: 20 minutes; LinkedIn
     and Meta: 7 days). Accounts in backoff or leased by another worker are left alone."""
     outcomes = Counter(outcome.result for outcome in keeper().refresh_due())
@@ -43,27 +44,38 @@ def refresh_due_tokens(_session: Session) -> dict[str, int]:
     return dict(outcomes)
 
 
-@task("accounts.warn_expiring", schedule=timedelta(hours=1), max_retries=2, backoff_max=60)
-def warn_expiring(_session: Session) -> int:
+@task(
+    "accounts.warn_expiring",
+    schedule=timedelta(hours=1),
+    max_retries=2,
+    backoff_max=60,
+    unit_of_work=True,
+)
+def warn_expiring(_database: Database) -> int:
     """Opens an "expires soon" notification 7 days before an expiry only the user can fix."""
     return keeper().warn_expiring()
 
 
-@task("accounts.verify_connections", schedule=crontab(minute=17, hour=4), max_retries=0)
-def verify_connections(session: Session) -> dict[str, int]:
+@task(
+    "accounts.verify_connections",
+    schedule=crontab(minute=17, hour=4),
+    max_retries=0,
+    unit_of_work=True,
+)
+def verify_connections(database: Database) -> dict[str, int]:
     """Checks every active account whose token never expires (Facebook Pages, Instagram): a
     page token dies silently when the user changes their password or removes the app, and
     only a call tells. A dead one becomes ``reauth_required`` with a notification."""
-    account_ids = list(
-        session.scalars(
-            select(SocialAccount.id).where(
-                SocialAccount.status == AccountStatus.active,
-                SocialAccount.expires_at.is_(None),
-                SocialAccount.access_token.is_not(None),
+    with database.read_session() as session:
+        account_ids = list(
+            session.scalars(
+                select(SocialAccount.id).where(
+                    SocialAccount.status == AccountStatus.active,
+                    SocialAccount.expires_at.is_(None),
+                    SocialAccount.access_token.is_not(None),
+                )
             )
         )
-    )
-    session.commit()  # the keeper works in its own transactions
     token_keeper = keeper()
     outcomes: Counter[str] = Counter()
     for account_id in account_ids:
