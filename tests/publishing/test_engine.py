@@ -18,6 +18,7 @@ from growth_manager.models.notifications import Notification
 from growth_manager.models.publishing import AttemptOutcome, PostTarget, PublishAttempt
 from growth_manager.providers.base import SocialProvider
 from growth_manager.publishing.engine import Publisher
+from growth_manager.publishing.remote import delete_remote
 from tests.publishing.conftest import FAST, Platform, make_due, run_until_settled, target_row
 from tests.support.owners import Owner
 from tests.support.tokenhealth import connect_x, stored
@@ -325,3 +326,111 @@ def test_an_unexpected_error_after_posting_is_checked_not_posted_again(
     assert len(platform.x_posts_with("Broken after the answer", token)) == 1
     outcomes = [a.outcome for a in attempts(database, target_id)]
     assert outcomes == [AttemptOutcome.unknown, AttemptOutcome.recovered]
+
+
+def test_a_rate_limit_waits_for_its_reset_without_counting_as_a_failure(
+    gm: TestClient,
+    owner: Owner,
+    database: Database,
+    x_account: int,
+    publisher: Publisher,
+    platform: Platform,
+) -> None:
+    post = compose(gm, owner, x_account, text="Too fast")
+    target_id = post["targets"][0]["id"]
+    platform.fault(kind="status", path="/api.x.com/2/tweets", method="POST", status=429, times=1)
+    make_due(database, target_id)
+    assert publisher.claim([target_id]) == [target_id]
+    publisher.publish(target_id)
+    row = target_row(database, target_id)
+    assert row.status.value == "retrying"
+    assert row.attempts == 0  # waiting out a limit is not the post's failure
+    assert row.status_reason
+    assert row.status_reason.startswith("rate limited")
+    assert row.next_attempt_at is not None
+    assert row.next_attempt_at > utcnow()
+    row = run_until_settled(publisher, database, target_id)
+    assert row.status.value == "published"
+    token = stored(database, x_account).access_token
+    assert len(platform.x_posts_with("Too fast", token)) == 1
+
+
+def test_a_hang_after_sending_is_checked_then_published_once(
+    gm: TestClient,
+    owner: Owner,
+    database: Database,
+    x_account: int,
+    sandbox_settings: Settings,
+    platform: Platform,
+) -> None:
+    """The platform never answers (the request may or may not have been applied): the client
+    times out, and the next try looks before posting."""
+    quick = sandbox_settings.model_copy(update={"provider_timeout_seconds": 1.0})
+    publisher = Publisher(database, quick, policy=FAST, owner="quick-worker")
+    post = compose(gm, owner, x_account, text="Into the void")
+    target_id = post["targets"][0]["id"]
+    platform.fault(kind="hang", path="/api.x.com/2/tweets", method="POST", times=1, hang_seconds=3)
+    row = run_until_settled(publisher, database, target_id)
+    assert row.status.value == "published"
+    token = stored(database, x_account).access_token
+    assert len(platform.x_posts_with("Into the void", token)) == 1
+    outcomes = [a.outcome for a in attempts(database, target_id)]
+    assert outcomes[0] is AttemptOutcome.unknown
+    assert outcomes[-1] in (AttemptOutcome.published, AttemptOutcome.recovered)
+
+
+def test_a_token_revoked_mid_thread_pauses_and_resumes_after_the_last_part(
+    gm: TestClient,
+    owner: Owner,
+    database: Database,
+    x_account: int,
+    publisher: Publisher,
+    platform: Platform,
+) -> None:
+    parts = ["Mid one.", "Mid two.", "Mid three."]
+    post = compose(gm, owner, x_account, thread=parts)
+    target_id = post["targets"][0]["id"]
+    token = stored(database, x_account).access_token
+    first_id = platform.post_x("Mid one.", token)
+    with database.session() as session:  # part one went out; then the grant was revoked
+        target = session.get(PostTarget, target_id)
+        assert target is not None
+        target.progress = {"part:0": first_id}
+        account = session.get(SocialAccount, x_account)
+        assert account is not None
+        account.access_token = "revoked-access"
+        account.refresh_token = "revoked-refresh"
+    row = run_until_settled(publisher, database, target_id)
+    assert row.status.value == "paused"
+    assert row.progress == {"part:0": first_id}
+
+    assert connect_x(gm, owner, database) == x_account
+    publisher.reap()
+    row = run_until_settled(publisher, database, target_id)
+    assert row.status.value == "published"
+    fresh = stored(database, x_account).access_token
+    for text in parts:
+        assert len(platform.x_posts_with(text, fresh)) == 1, text
+
+
+def test_a_published_post_can_be_deleted_from_the_platform(
+    gm: TestClient,
+    owner: Owner,
+    database: Database,
+    x_account: int,
+    publisher: Publisher,
+    sandbox_settings: Settings,
+    platform: Platform,
+) -> None:
+    post = compose(gm, owner, x_account, thread=["Delete me.", "And me."])
+    target_id = post["targets"][0]["id"]
+    assert run_until_settled(publisher, database, target_id).status.value == "published"
+    token = stored(database, x_account).access_token
+    assert len(platform.x_posts_with("Delete me.", token)) == 1
+    assert delete_remote(database, sandbox_settings, target_id) == "deleted"
+    assert platform.x_posts_with("Delete me.", token) == []
+    assert platform.x_posts_with("And me.", token) == []
+    row = target_row(database, target_id)
+    assert row.removed_at is not None
+    assert row.status.value == "published"  # its history stays
+    assert delete_remote(database, sandbox_settings, target_id) == "nothing to delete"
