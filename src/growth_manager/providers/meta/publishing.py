@@ -238,32 +238,56 @@ def _facebook_message(request: PublishRequest) -> str:
     return text
 
 
-def facebook_recover(
-    provider: MetaProvider, request: PublishRequest, token: TokenSet, done: Progress
+def _recover(
+    provider: MetaProvider,
+    request: PublishRequest,
+    token: TokenSet,
+    done: Progress,
+    *,
+    text: str,
+    edge: str,
+    field: str,
+    comment_field: str,
 ) -> Progress:
+    """The post (among the account's recent ``edge`` items whose ``field`` is ``text``) and its
+    first comment, whichever of them the platform has and ``done`` lacks."""
     found: dict[str, str] = {}
     post_id = done.get("post")
     if post_id is None:
-        message = _facebook_message(request).strip()
-        if not message:
+        if not text:
             return found  # nothing to recognise the post by
         body = _graph(
             provider,
             "GET",
-            f"{request.account_external_id}/feed",
+            f"{request.account_external_id}/{edge}",
             token,
-            params={"fields": "id,message,created_time", "limit": RECENT_LIMIT},
+            params={"fields": f"id,{field}", "limit": RECENT_LIMIT},
         )
         for item in body.get("data", []):
-            if isinstance(item, dict) and (item.get("message") or "").strip() == message:
+            if isinstance(item, dict) and (item.get(field) or "").strip() == text:
                 post_id = str(item["id"])
                 found["post"] = post_id
                 break
     if post_id is not None and request.first_comment and "comment" not in done:
-        comment_id = _find_comment(provider, post_id, request.first_comment, token, "message")
+        comment_id = _find_comment(provider, post_id, request.first_comment, token, comment_field)
         if comment_id is not None:
             found["comment"] = comment_id
     return found
+
+
+def facebook_recover(
+    provider: MetaProvider, request: PublishRequest, token: TokenSet, done: Progress
+) -> Progress:
+    return _recover(
+        provider,
+        request,
+        token,
+        done,
+        text=_facebook_message(request).strip(),
+        edge="feed",
+        field="message",
+        comment_field="message",
+    )
 
 
 def facebook_delete(
@@ -504,29 +528,16 @@ def _subcode_of(status_text: str) -> str | None:
 def instagram_recover(
     provider: MetaProvider, request: PublishRequest, token: TokenSet, done: Progress
 ) -> Progress:
-    found: dict[str, str] = {}
-    media_id = done.get("post")
-    if media_id is None:
-        caption = request.text.strip()
-        if not caption:
-            return found  # nothing to recognise the post by
-        body = _graph(
-            provider,
-            "GET",
-            f"{request.account_external_id}/media",
-            token,
-            params={"fields": "id,caption,timestamp,permalink", "limit": RECENT_LIMIT},
-        )
-        for item in body.get("data", []):
-            if isinstance(item, dict) and (item.get("caption") or "").strip() == caption:
-                media_id = str(item["id"])
-                found["post"] = media_id
-                break
-    if media_id is not None and request.first_comment and "comment" not in done:
-        comment_id = _find_comment(provider, media_id, request.first_comment, token, "text")
-        if comment_id is not None:
-            found["comment"] = comment_id
-    return found
+    return _recover(
+        provider,
+        request,
+        token,
+        done,
+        text=request.text.strip(),
+        edge="media",
+        field="caption",
+        comment_field="text",
+    )
 
 
 def instagram_delete(
