@@ -39,7 +39,7 @@ from growth_manager.business.repository import business_repository
 from growth_manager.errors import AppError, NotFound, PageAnswer, PermissionDenied, declares_errors
 from growth_manager.models.business import Business, Role
 from growth_manager.models.user import User
-from growth_manager.web.templating import page_context, render
+from growth_manager.web.templating import layout_part, page_context, render
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,12 @@ def require_business(
 
 def businesses_of(session: Session, user: User) -> list[tuple[Business, Role]]:
     return business_repository.businesses_of(session, user.id)
+
+
+@layout_part
+def _switcher(session: Session, user: User) -> dict[str, Any]:
+    """The user's businesses, for the layout's business switcher."""
+    return {"businesses": business_repository.businesses_of(session, user.id)}
 
 
 def is_api(request: Request) -> bool:

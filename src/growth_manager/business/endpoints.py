@@ -110,10 +110,7 @@ def update_business(body: BusinessUpdate, access: BusinessOwner, session: DbSess
     responses=NOT_FOUND,
 )
 def delete_business(access: BusinessOwner, session: DbSession, request: Request) -> None:
-    from growth_manager.content.service import media
-
-    media.forget_business(session, request.app.state.settings, access.business.id)
-    businesses.delete(session, access)
+    businesses.delete(session, request.app.state.settings, access)
 
 
 # Members ----------------------------------------------------------------------------------------

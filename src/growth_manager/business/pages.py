@@ -226,10 +226,7 @@ def business_delete(
             status_code=422,
         )
     name = access.business.name
-    from growth_manager.content.service import media
-
-    media.forget_business(session, request.app.state.settings, access.business.id)
-    businesses.delete(session, access)
+    businesses.delete(session, request.app.state.settings, access)
     flash(request, f"{name} and everything in it was deleted.")
     return redirect("/businesses")
 

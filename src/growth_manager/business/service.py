@@ -7,7 +7,7 @@ Services only flush; the boundary commits.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import structlog
@@ -23,6 +23,7 @@ from growth_manager.business.schemas import (
     StrategyFields,
     StrategyUpdate,
 )
+from growth_manager.config import Settings
 from growth_manager.errors import Conflict, InvalidInput, NotFound, describe_validation_errors
 from growth_manager.models.business import Business, BusinessMember, Role, Strategy
 from growth_manager.models.user import User
@@ -76,8 +77,11 @@ class BusinessService:
         )
         return business
 
-    def delete(self, session: Session, access: BusinessAccess) -> None:
+    def delete(self, session: Session, settings: Settings, access: BusinessAccess) -> None:
         business_id = access.business.id
+        # What lives outside the database (media files) goes by each part's own cleanup.
+        for cleanup in _cleanups:
+            cleanup(session, settings, business_id)
         # Members, strategies, drafts, accounts… go with it through ON DELETE CASCADE.
         session.delete(access.business)
         session.flush()
@@ -85,6 +89,18 @@ class BusinessService:
 
     def counts(self, session: Session, access: BusinessAccess) -> dict[str, int]:
         return self.repository.counts(session, access.business.id)
+
+
+# Parts of the product that keep something of a business outside the database register how to
+# forget it (content: its media files), so deleting a business needs to know none of them.
+BusinessCleanup = Callable[[Session, Settings, int], None]
+_cleanups: list[BusinessCleanup] = []
+
+
+def on_business_deleted(cleanup: BusinessCleanup) -> BusinessCleanup:
+    if cleanup not in _cleanups:
+        _cleanups.append(cleanup)
+    return cleanup
 
 
 class MemberService:

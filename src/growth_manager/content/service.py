@@ -25,6 +25,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, SessionTransaction
 
 from growth_manager.business.access import BusinessAccess
+from growth_manager.business.service import on_business_deleted
 from growth_manager.config import Settings
 from growth_manager.content import mediafiles
 from growth_manager.content.records import DraftRecord
@@ -420,3 +421,4 @@ def _display(filename: str) -> str:
 
 drafts = DraftService(content_repository)
 media = MediaService(content_repository)
+on_business_deleted(media.forget_business)

@@ -9,6 +9,7 @@ from growth_manager.kit.clock import utcnow
 from growth_manager.models.user import User
 from growth_manager.notifications import repository
 from growth_manager.notifications.schemas import NotificationList, NotificationOut
+from growth_manager.web.templating import layout_part
 
 MAX_LISTED = 200
 
@@ -59,3 +60,9 @@ class NotificationService:
 
 
 notifications = NotificationService()
+
+
+@layout_part
+def _bell(session: Session, user: User) -> dict[str, int]:
+    """The header bell's count, on every page that has the layout."""
+    return {"unread_notifications": notifications.unread_count(session, user)}

@@ -6,6 +6,7 @@ and htmx, the businesses the user can switch between, the current business, and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -89,17 +90,28 @@ def redirect(url: str, status_code: int = 303) -> RedirectResponse:
     return RedirectResponse(url, status_code=status_code)
 
 
-def page_context(session: Any, user: Any, access: Any = None, **extra: Any) -> dict[str, Any]:
-    """What the layout needs: the user, their businesses (for the switcher), the current one."""
-    from growth_manager.business.repository import business_repository
-    from growth_manager.notifications.service import notifications
+# What each part of the product adds to every page's layout (the business switcher, the
+# header bell): registered by the part itself when it is imported, so this low module needs
+# to know none of them.
+LayoutPart = Callable[[Any, Any], dict[str, Any]]
+_layout_parts: list[LayoutPart] = []
 
-    return {
-        "user": user,
-        "businesses": business_repository.businesses_of(session, user.id),
-        # The header bell's count, on every page that has the layout.
-        "unread_notifications": notifications.unread_count(session, user),
-        "current_business": access.business if access is not None else None,
-        "current_role": access.role.value if access is not None else None,
+
+def layout_part(part: LayoutPart) -> LayoutPart:
+    """Register ``part(session, user) -> {name: value}`` for every page with the layout."""
+    if part not in _layout_parts:
+        _layout_parts.append(part)
+    return part
+
+
+def page_context(session: Any, user: Any, access: Any = None, **extra: Any) -> dict[str, Any]:
+    """What the layout needs: the user, the parts' values, the current business."""
+    context: dict[str, Any] = {"user": user, "businesses": [], "unread_notifications": 0}
+    for part in _layout_parts:
+        context.update(part(session, user))
+    context.update(
+        current_business=access.business if access is not None else None,
+        current_role=access.role.value if access is not None else None,
         **extra,
-    }
+    )
+    return context

@@ -22,16 +22,18 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, Protocol
 
 from growth_manager.providers.base import (
     MediaItem,
     Progress,
+    ProviderConfig,
     PublishRequest,
     PublishResult,
     StepRecorder,
     TokenSet,
 )
+from growth_manager.providers.client import PlatformHttp
 from growth_manager.providers.errors import (
     NotReady,
     OutcomeUnknown,
@@ -42,8 +44,18 @@ from growth_manager.providers.errors import (
 )
 from growth_manager.providers.meta.errors import PUBLISHING_LIMIT_SUBCODE
 
-if TYPE_CHECKING:
-    from growth_manager.providers.meta.provider import MetaProvider
+
+class MetaProvider(Protocol):
+    """What publishing needs of the Graph provider (``provider.MetaProvider`` is one): its
+    platform, config, HTTP client and the versioned Graph base URL."""
+
+    platform: ClassVar[str]
+    config: ProviderConfig
+    http: PlatformHttp
+
+    @property
+    def graph(self) -> str: ...
+
 
 # How long to come back after a container still IN_PROGRESS: Meta processes an image in
 # seconds and a video in tens of seconds, and asks clients to poll at most once a minute.
