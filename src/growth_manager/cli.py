@@ -108,8 +108,14 @@ def worker(concurrency: int | None, queues: str) -> None:
     """Run a Celery worker: publishing, analytics sync, token refresh, sweeps.
 
     The broker is GROWTH_BROKER_URL (default: an SQLite file under the data directory). Run as
-    many as you like on Redis or RabbitMQ; on the SQLite broker, one per machine.
+    many as you like on Redis or RabbitMQ; on the SQLite broker, one per machine. A worker that
+    consumes the `publish` queue also runs the publishing dispatcher, which claims scheduled
+    posts from the database on their second (GROWTH_PUBLISH_THREADS at once); give a worker
+    `-Q default` to keep it to background jobs.
     """
+    if "publish" not in {name.strip() for name in queues.split(",")}:
+        os.environ["GROWTH_PUBLISH_DISPATCHER"] = "false"
+        get_settings.cache_clear()
     from growth_manager.worker.celery_app import celery_app
 
     settings = get_settings()
