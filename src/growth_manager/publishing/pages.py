@@ -98,7 +98,10 @@ def account_view(account: SocialAccount) -> dict[str, Any]:
         "id": account.id,
         "name": account.name,
         "username": account.username or "",
-        "handle": f"@{account.username}" if account.username else account.name,
+        # Under the name in previews: the handle, or what kind of account it is.
+        "handle": f"@{account.username}"
+        if account.username
+        else (facts.kind_label(account.kind) if facts else account.kind),
         "avatar_url": avatar,
         "initial": (account.name or "?")[:1].upper(),
         "platform": account.platform,

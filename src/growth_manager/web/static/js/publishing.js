@@ -277,7 +277,6 @@
       timeZone: config.timezone,
       initialView: "dayGridMonth",
       headerToolbar: { start: "prev,next today", center: "title", end: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" },
-      buttonText: { today: "Today", month: "Month", week: "Week", day: "Day", list: "List" },
       firstDay: 1,
       height: "auto",
       nowIndicator: true,
@@ -285,6 +284,7 @@
       eventStartEditable: !!config.editable,
       eventDurationEditable: false,
       defaultTimedEventDuration: "00:30",
+      eventDisplay: "block",
       eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
       events: function (info, success, failure) {
         var url = config.feed + "?limit=1000&start=" + encodeURIComponent(info.startStr) +
@@ -302,10 +302,9 @@
                 start: t.scheduled_for,
                 allDay: false,
                 url: config.post.replace("{post_id}", t.post_id),
-                backgroundColor: colour,
-                borderColor: colour,
-                textColor: "#ffffff",
-                classNames: ["gm-event", "gm-status-" + t.status, "gm-platform-" + t.platform],
+                color: colour,
+                contrastColor: "#ffffff",
+                className: "gm-event gm-status-" + t.status + " gm-platform-" + t.platform,
                 startEditable: !!config.editable && config.movable.indexOf(t.status) !== -1,
                 extendedProps: { postId: t.post_id, accountId: t.account_id, status: t.status, platform: t.platform },
               };
