@@ -273,17 +273,22 @@
       message.className = text ? "alert alert-" + (kind || "error") : "";
       message.hidden = !text;
     }
+    // A phone gets the list first, and a toolbar that fits.
+    var narrow = window.matchMedia("(max-width: 640px)").matches;
     var calendar = new window.FullCalendar.Calendar(node, {
       timeZone: config.timezone,
-      initialView: "dayGridMonth",
-      headerToolbar: { start: "prev,next today", center: "title", end: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" },
+      initialView: narrow ? "listWeek" : "dayGridMonth",
+      headerToolbar: narrow
+        ? { start: "prev,next", center: "title", end: "dayGridMonth,listWeek" }
+        : { start: "prev,next today", center: "title", end: "dayGridMonth,timeGridWeek,timeGridDay,listWeek" },
       firstDay: 1,
       height: "auto",
       nowIndicator: true,
       editable: !!config.editable,
       eventStartEditable: !!config.editable,
       eventDurationEditable: false,
-      defaultTimedEventDuration: "00:30",
+      defaultTimedEventDuration: "01:00",
+      slotHeaderFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
       eventDisplay: "block",
       eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
       events: function (info, success, failure) {
