@@ -14,13 +14,17 @@ from sqlalchemy import select
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import SocialAccount
+from growth_manager.models.business import Business
 from growth_manager.models.publishing import PostTarget, TargetStatus
 from growth_manager.publishing.timing import zone_info
 from tests.e2e.flows import sign_up
 from tests.e2e.seed import seed_business
 
 EMAIL = "publisher-e2e@example.com"
-ZONE = zone_info("Europe/London")  # seed_business's zone
+# Half an hour off UTC and far from the browser's zone: a time shown or moved in the wrong
+# zone can't pass for the right one.
+ZONE_NAME = "Asia/Kolkata"
+ZONE = zone_info(ZONE_NAME)
 
 
 def add_accounts(database: Database, business_id: int) -> tuple[int, int]:
@@ -83,6 +87,10 @@ def test_compose_schedule_see_on_calendar_and_drag_to_another_day(
     page.on("pageerror", lambda error: errors.append(str(error)))
     sign_up(page, EMAIL)
     business_id = seed_business(database, EMAIL).business_id
+    with database.session() as session:
+        business = session.get(Business, business_id)
+        assert business is not None
+        business.timezone = ZONE_NAME
     x, linkedin = add_accounts(database, business_id)
 
     page.goto(f"/businesses/{business_id}/compose")
@@ -106,13 +114,14 @@ def test_compose_schedule_see_on_calendar_and_drag_to_another_day(
     rows = target_rows(database)
     assert {rows[x].status, rows[linkedin].status} == {TargetStatus.scheduled}
     before = rows[x].scheduled_at
-    assert before.astimezone(ZONE).hour == 10
+    assert (before.astimezone(ZONE).hour, before.astimezone(ZONE).minute) == (10, 0)
 
     page.get_by_role("link", name="Calendar", exact=True).first.click()
     event = f'[data-target="{rows[x].id}"]'
     show_day(page, day)
     expect(page.locator(event)).to_have_count(1)
     expect(page.locator(event)).to_contain_text("X · @bluebird")
+    expect(page.locator(event)).to_contain_text("10:00")  # on the business's clock
     expect(page.locator(f'[data-target="{rows[linkedin].id}"]')).to_contain_text(
         "LinkedIn · Bluebird Bakery Ltd"
     )
@@ -129,7 +138,7 @@ def test_compose_schedule_see_on_calendar_and_drag_to_another_day(
     rows = target_rows(database)
     after = rows[x].scheduled_at
     assert after.astimezone(ZONE).date() == new_day
-    assert after.astimezone(ZONE).hour == 10
+    assert (after.astimezone(ZONE).hour, after.astimezone(ZONE).minute) == (10, 0)
     assert after != before
     assert rows[linkedin].scheduled_at == before  # only the dragged account's post moved
 
@@ -145,4 +154,18 @@ def test_compose_schedule_see_on_calendar_and_drag_to_another_day(
     home = f'[role="gridcell"][data-date="{day.isoformat()}"]'
     expect(page.locator(f"{home} {other}")).to_have_count(1)
     assert target_rows(database)[linkedin].scheduled_at == before
+
+    # An event opens its post, whose page follows the targets without being reloaded.
+    page.locator(event).click()
+    expect(page).to_have_url(re.compile(rf"/posts/{rows[x].post_id}$"))
+    x_card = page.locator(f'article[data-target="{rows[x].id}"]')
+    expect(x_card).to_have_attribute("data-status", "scheduled")
+    with database.session() as session:
+        for target in session.scalars(select(PostTarget)):
+            target.status = TargetStatus.published
+            target.published_at = utcnow()
+            target.remote_url = f"https://example.com/posts/{target.id}"
+    expect(x_card).to_have_attribute("data-status", "published")
+    expect(x_card.get_by_role("link", name="See it on X")).to_be_visible()
+    expect(page.locator("#post-status")).to_have_attribute("data-polling", "off")
     assert not errors

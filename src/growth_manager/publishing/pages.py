@@ -11,7 +11,6 @@ descriptors (threads, first comments, limits), never from testing a platform's n
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
@@ -57,7 +56,7 @@ FORM_LABELS = {
     "scheduled_for": "Date and time",
 }
 ACTIONS = {"now": "Publish now", "schedule": "Schedule", "queue": "Add to queue"}
-# Colours of the calendar and the badges, by target status.
+# Target statuses in words, for the calendar's legend and tooltips.
 STATUS_LABELS = {status.value: status.value.replace("_", " ") for status in TargetStatus}
 
 
@@ -93,7 +92,9 @@ ComposeData = Annotated[ComposeForm, Form()]
 def account_view(account: SocialAccount) -> dict[str, Any]:
     """What a page shows of an account: who it is, where, and what its platform can do."""
     facts = descriptor(account.platform) if is_platform(account.platform) else None
-    avatar = account.avatar_url if account.avatar_url else None
+    # Only avatars this server serves: the page's CSP loads no image from a platform's CDN
+    # (as on Connections); the others show the name's initial.
+    avatar = account.avatar_url if (account.avatar_url or "").startswith("/") else None
     return {
         "id": account.id,
         "name": account.name,
@@ -116,11 +117,6 @@ def account_view(account: SocialAccount) -> dict[str, Any]:
         "max_videos": facts.max_videos if facts else 0,
         "requires_media": bool(facts and facts.requires_media),
     }
-
-
-def _local_input(moment: datetime, zone_name: str) -> str:
-    """``moment`` as a datetime-local input's value on the business's clock."""
-    return moment.astimezone(zone_info(zone_name)).strftime("%Y-%m-%dT%H:%M")
 
 
 def _zone_label(zone_name: str) -> str:
@@ -190,7 +186,6 @@ def _composer(
         # The draft's own texts per platform win there (the service applies them too).
         state["variants"] = {v.platform.value: v.text for v in draft.variants}
     state["media"] = chosen
-    suggested = _local_input(utcnow().replace(minute=0, second=0, microsecond=0), business.timezone)
     return render(
         request,
         "publishing/compose.html",
@@ -204,7 +199,6 @@ def _composer(
             draft=draft,
             errors=errors or [],
             zone_label=_zone_label(business.timezone),
-            suggested_time=suggested,
             max_parts=MAX_THREAD_PARTS,
             urls={
                 "measure": "/api/v1/text/measure",
@@ -310,8 +304,19 @@ def compose_submit(
 
         enqueue(session, publish_now, composed.post.id)
         flash(request, "Publishing now: this page follows each account.")
+    elif form.action == "schedule":
+        flash(request, "Scheduled.")
     else:
-        flash(request, "Scheduled." if form.action == "schedule" else "Added to the queue.")
+        zone = zone_info(access.business.timezone)
+        slots = ", ".join(
+            sorted(
+                {
+                    target.scheduled_at.astimezone(zone).strftime("%a %d %b %H:%M")
+                    for target in composed.targets
+                }
+            )
+        )
+        flash(request, f"Added to the queue: {slots}.")
     for note in composed.notes:
         flash(request, note, "info")
     return redirect(f"/businesses/{access.business.id}/posts/{composed.post.id}")

@@ -25,6 +25,7 @@ from growth_manager.models.publishing import (
 )
 from growth_manager.models.user import User
 from growth_manager.providers.registry import descriptor
+from growth_manager.publishing.timing import zone_info
 from tests.content.conftest import World
 from tests.support.factories import csrf_of
 
@@ -91,11 +92,14 @@ def test_composer_lists_the_accounts_with_their_names_avatars_and_powers(
     x = add_account(
         database, world, "x", "Bloom on X", username="bloom", avatar_url="/static/img/favicon.svg"
     )
-    linkedin = add_account(database, world, "linkedin", "Bloom Bakery GmbH")
+    linkedin = add_account(
+        database, world, "linkedin", "Bloom Bakery GmbH", avatar_url="https://cdn.example/a.jpg"
+    )
     client = signed_in(world.editor.user)
     page = client.get(f"/businesses/{world.bid}/compose")
     assert page.status_code == 200
     text = page.text
+    assert "cdn.example" not in text  # the CSP loads no platform image: the initial instead
     assert f'name="account_ids" value="{x}"' in text
     assert f'name="account_ids" value="{linkedin}"' in text
     assert "Bloom on X" in text
@@ -160,6 +164,9 @@ def test_thread_and_first_comment_go_where_their_platform_takes_them(
     (row,) = targets(database)
     assert row.parts == ["First part", "Second part"]
     assert row.origin == "queue"
+    local = row.scheduled_at.astimezone(zone_info("Europe/Berlin"))
+    page = client.get(response.headers["location"])
+    assert f"Added to the queue: {local.strftime('%a %d %b %H:%M')}." in page.text
 
 
 def test_publish_now_creates_targets_due_now(
