@@ -305,11 +305,15 @@ def test_calendar_page_wires_fullcalendar_to_the_schedule_api(
     assert "&#34;editable&#34;: true" in match.group(1)
 
 
-def test_navigation_has_compose_and_calendar(signed_in: SignedIn, world: World) -> None:
-    client = signed_in(world.viewer.user)
-    page = client.get(f"/businesses/{world.bid}")
-    assert f'href="/businesses/{world.bid}/compose"' in page.text
-    assert f'href="/businesses/{world.bid}/calendar"' in page.text
+def test_navigation_has_compose_for_editors_and_calendar_for_all(
+    signed_in: SignedIn, world: World
+) -> None:
+    editor = signed_in(world.editor.user).get(f"/businesses/{world.bid}/drafts").text
+    assert f'href="/businesses/{world.bid}/compose"' in editor
+    assert f'href="/businesses/{world.bid}/calendar"' in editor
+    viewer = signed_in(world.viewer.user).get(f"/businesses/{world.bid}/drafts").text
+    assert f'href="/businesses/{world.bid}/compose"' not in viewer
+    assert f'href="/businesses/{world.bid}/calendar"' in viewer
 
 
 # --- a post ---------------------------------------------------------------------------------------
