@@ -208,7 +208,7 @@ class ScheduleList(BaseModel):
 class QueueSlot(BaseModel):
     """One weekly posting slot, on the business's wall clock."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday.")
     time: str = Field(
@@ -219,7 +219,7 @@ class QueueSlot(BaseModel):
 class QueueUpdate(BaseModel):
     """An account's queue settings."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     weekly: list[QueueSlot] = Field(
         max_length=7 * 24,
@@ -243,7 +243,7 @@ class QueueOut(BaseModel):
 
 
 class ThreadSplitIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
     text: str = Field(max_length=MAX_TEXT_CHARS)
     platform: str = Field(default="x", description="A platform with threads.")
