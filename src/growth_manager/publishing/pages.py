@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from pydantic import BaseModel, ConfigDict, ValidationError
 from sqlalchemy.orm import Session
 
-from growth_manager.auth.dependencies import DbSession
+from growth_manager.auth.dependencies import DbSession, csrf_token
 from growth_manager.business.access import BusinessAccess, BusinessEditor, BusinessViewer
 from growth_manager.business.schemas import DAY_NAMES
 from growth_manager.content.repository import content_repository
@@ -39,7 +39,7 @@ from growth_manager.publishing.schemas import (
 )
 from growth_manager.publishing.service import PostInvalid, derive_status, publishing
 from growth_manager.publishing.timing import zone_info
-from growth_manager.web.templating import flash, page_context, redirect, render
+from growth_manager.web.templating import flash, page_context, redirect, render, templates
 from growth_manager.worker.tasks import enqueue
 
 router = APIRouter(include_in_schema=False)
@@ -415,10 +415,12 @@ def post_status_partial(
 ) -> Response:
     """The part of the post page that changes while it publishes (polled by htmx)."""
     context = _post_context(session, access, post_id)
-    return render(
+    # Not ``render``: a poll must not take the flash messages meant for the next page.
+    return templates.TemplateResponse(
         request,
         "publishing/_post_status.html",
         {
+            "csrf_token": csrf_token(request),
             "current_business": access.business,
             "current_role": access.role.value,
             **context,

@@ -256,6 +256,9 @@ def test_publishing_a_draft_prefills_the_composer_and_turns_the_draft_into_the_p
     )
     assert response.status_code == 303, response.text
     assert response.headers["location"] == f"/businesses/{world.bid}/posts/{draft['id']}"
+    editor = client.get(f"/businesses/{world.bid}/drafts/{draft['id']}")
+    assert "compose?draft_id=" not in editor.text
+    assert f'href="/businesses/{world.bid}/posts/{draft["id"]}"' in editor.text
 
 
 def test_viewer_cannot_compose_and_csrf_is_required(
@@ -622,3 +625,15 @@ def test_queue_of_another_business_account_is_not_found(
     outsider = signed_in(world.outsider.user)
     other = world.other_business.id
     assert outsider.get(f"/businesses/{other}/accounts/{x}/queue").status_code == 404
+
+
+def test_polling_leaves_flash_messages_for_the_page(
+    signed_in: SignedIn, world: World, database: Database
+) -> None:
+    x = add_account(database, world, "x", "Bloom on X")
+    client = signed_in(world.editor.user)
+    response = compose(client, world, account_ids=[x], text="Hi", scheduled_for=tomorrow_local())
+    post_page = response.headers["location"]
+    partial = client.get(f"{post_page}/status")
+    assert "Scheduled." not in partial.text
+    assert "Scheduled." in client.get(post_page).text
