@@ -68,14 +68,16 @@ def show_day(page: Page, day: date) -> None:
 
 def drag(page: Page, source: str, target: str) -> None:
     """Press on ``source``, move to ``target`` in steps (FullCalendar waits for real moves),
-    release."""
-    start = page.locator(source).bounding_box()
-    end = page.locator(target).bounding_box()
-    assert start is not None
-    assert end is not None
-    page.mouse.move(start["x"] + 10, start["y"] + start["height"] / 2)
+    release; once the events on screen are the server's latest."""
+    expect(page.locator("#calendar")).to_have_attribute("data-loading", "false")
+    page.locator(source).hover()
     page.mouse.down()
-    page.mouse.move(start["x"] + 20, start["y"] + start["height"] / 2, steps=5)
+    start = page.locator(source).bounding_box()
+    assert start is not None
+    page.mouse.move(start["x"] + start["width"] / 2 + 10, start["y"] + start["height"] / 2, steps=5)
+    page.locator(target).wait_for(state="visible")
+    end = page.locator(target).bounding_box()
+    assert end is not None
     page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=20)
     page.mouse.up()
 

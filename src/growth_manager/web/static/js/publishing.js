@@ -317,6 +317,8 @@
           })
           .catch(function (error) { failure(error); });
       },
+      // data-loading says when the events on screen are the server's latest (tests wait on it).
+      loading: function (isLoading) { node.setAttribute("data-loading", isLoading ? "true" : "false"); },
       eventDidMount: function (info) {
         var props = info.event.extendedProps;
         info.el.setAttribute("data-target", info.event.id);
