@@ -51,6 +51,7 @@ ROUTER_MODULES = [
     "growth_manager.business.pages",
     "growth_manager.content.pages",
     "growth_manager.accounts.pages",
+    "growth_manager.publishing.pages",
     "growth_manager.notifications.endpoints",
     "growth_manager.notifications.pages",
 ]

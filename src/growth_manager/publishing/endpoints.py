@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from growth_manager.auth.dependencies import DbSession
 from growth_manager.business.access import (
     BusinessAccess,
+    BusinessEditor,
     BusinessViewer,
     Caller,
     require_business,
@@ -24,15 +25,24 @@ from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.business import Role
 from growth_manager.models.content import Post
 from growth_manager.models.publishing import PostTarget, TargetStatus
-from growth_manager.publishing import repository
+from growth_manager.providers.registry import descriptor, is_platform
+from growth_manager.publishing import queue as queue_settings
+from growth_manager.publishing import repository, threads
+from growth_manager.publishing.queue import Queue
 from growth_manager.publishing.schemas import (
+    MAX_THREAD_PARTS,
     AttemptOut,
     PostOut,
     PublishRequestBody,
+    QueueOut,
+    QueueSlot,
+    QueueUpdate,
     ScheduleList,
     ScheduleRequestBody,
     ScheduleUpdateBody,
     TargetOut,
+    ThreadSplitIn,
+    ThreadSplitOut,
 )
 from growth_manager.publishing.service import Composed, platforms_named, publishing
 from growth_manager.worker.tasks import enqueue
@@ -363,3 +373,61 @@ def remove_target(post_id: int, target_id: int, access: PostEditor, session: DbS
 def delete_post(post_id: int, access: PostEditor, session: DbSession) -> Response:
     publishing.delete_post(session, access, post_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+# --- queue settings ------------------------------------------------------------------------------
+def queue_out(access: BusinessAccess, queue: Queue) -> QueueOut:
+    return QueueOut(
+        account_id=queue.account.id,
+        timezone=access.business.timezone,
+        weekly=[QueueSlot(weekday=day, time=at.strftime("%H:%M")) for day, at in queue.weekly],
+        min_gap_minutes=queue.min_gap_minutes,
+        customised=queue.customised,
+        next_slots=queue.next_slots,
+        notes=queue.notes,
+    )
+
+
+@router.get(
+    "/businesses/{business_id}/accounts/{account_id}/queue",
+    response_model=QueueOut,
+    summary="An account's queue settings",
+    description="The weekly posting slots (in the business's time zone; from the active "
+    "strategy's cadence until edited), the smallest gap between posts, and the next free slots.",
+)
+def get_queue(account_id: int, access: BusinessViewer, session: DbSession) -> QueueOut:
+    return queue_out(access, queue_settings.read(session, access, account_id))
+
+
+@router.put(
+    "/businesses/{business_id}/accounts/{account_id}/queue",
+    response_model=QueueOut,
+    summary="Change an account's queue settings",
+    description="Replaces the weekly slots and the gap. An empty `weekly` goes back to the "
+    "strategy's cadence. Posts already scheduled keep their times.",
+)
+def put_queue(
+    account_id: int, body: QueueUpdate, access: BusinessEditor, session: DbSession
+) -> QueueOut:
+    weekly = [queue_settings.parse_slot(slot.weekday, slot.time) for slot in body.weekly]
+    saved = queue_settings.save(session, access, account_id, weekly, body.min_gap_minutes)
+    return queue_out(access, saved)
+
+
+# --- thread splitting ----------------------------------------------------------------------------
+@router.post(
+    "/threads/split",
+    response_model=ThreadSplitOut,
+    summary="Split a text into thread parts",
+    description="The parts publishing would make of the text on `platform` (one with threads) "
+    "with `split_thread`: at sentence boundaries, each within the platform's limit, optionally "
+    'numbered `1/n`. The composer\'s "Split automatically" button calls this.',
+)
+def split_text(body: ThreadSplitIn, user: Caller) -> ThreadSplitOut:
+    if not is_platform(body.platform) or not descriptor(body.platform).supports_threads:
+        raise InvalidInput(f"{body.platform!r} is not a platform with threads.")
+    facts = descriptor(body.platform)
+    parts = threads.split_thread(
+        body.text, facts.text_limit, count=facts.count_text, numbering=body.number_parts
+    )
+    return ThreadSplitOut(parts=parts[:MAX_THREAD_PARTS], limit=facts.text_limit)

@@ -203,3 +203,53 @@ class PostOut(BaseModel):
 class ScheduleList(BaseModel):
     items: list[TargetOut]
     total: int
+
+
+class QueueSlot(BaseModel):
+    """One weekly posting slot, on the business's wall clock."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    weekday: int = Field(ge=0, le=6, description="0 = Monday … 6 = Sunday.")
+    time: str = Field(
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$", description="HH:MM, 24 hours.", examples=["09:30"]
+    )
+
+
+class QueueUpdate(BaseModel):
+    """An account's queue settings."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    weekly: list[QueueSlot] = Field(
+        max_length=7 * 24,
+        description="The weekly slots; an empty list goes back to the strategy's cadence.",
+    )
+    min_gap_minutes: int = Field(
+        default=60, ge=0, le=7 * 24 * 60, description="Smallest gap between two posts."
+    )
+
+
+class QueueOut(BaseModel):
+    account_id: int
+    timezone: str = Field(description="The business's time zone, which the slots are in.")
+    weekly: list[QueueSlot]
+    min_gap_minutes: int
+    customised: bool = Field(
+        description="False while the slots come from the strategy's cadence (never edited)."
+    )
+    next_slots: list[datetime] = Field(description="The next free slots (UTC), soonest first.")
+    notes: list[str] = Field(default_factory=list)
+
+
+class ThreadSplitIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    text: str = Field(max_length=MAX_TEXT_CHARS)
+    platform: str = Field(default="x", description="A platform with threads.")
+    number_parts: bool = Field(default=False, description="End each part with `1/n`.")
+
+
+class ThreadSplitOut(BaseModel):
+    parts: list[str]
+    limit: int
