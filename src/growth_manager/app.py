@@ -49,6 +49,7 @@ ROUTER_MODULES = [
     "growth_manager.auth.pages",
     "growth_manager.auth.account",
     "growth_manager.business.pages",
+    "growth_manager.overview.pages",
     "growth_manager.content.pages",
     "growth_manager.accounts.pages",
     "growth_manager.publishing.pages",

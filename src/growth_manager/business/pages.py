@@ -43,7 +43,7 @@ from growth_manager.kit.timeofday import split_times
 from growth_manager.models.business import Business, Role, Strategy
 from growth_manager.models.user import User
 from growth_manager.providers.registry import descriptor
-from growth_manager.web.templating import flash, page_context, platform_facts, redirect, render
+from growth_manager.web.templating import flash, page_context, redirect, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -140,59 +140,6 @@ def business_create(request: Request, session: DbSession, user: PageUser, form: 
     business = businesses.create(session, user, data)
     flash(request, f"{business.name} is ready. Next: describe your strategy.")
     return redirect(f"/businesses/{business.id}")
-
-
-@router.get("/businesses/{business_id}")
-def business_overview(request: Request, session: DbSession, access: BusinessViewer) -> Response:
-    from growth_manager.accounts import repository as accounts_repository
-    from growth_manager.accounts.health import needs_attention
-
-    accounts = accounts_repository.list_for_business(session, access.business.id)
-    upcoming, failures = publishing_schedule(session, access.business.id)
-    return render(
-        request,
-        "business/overview.html",
-        page_context(
-            session,
-            access.user,
-            access,
-            business=access.business,
-            counts=businesses.counts(session, access),
-            connected=[a for a in accounts if a.status.value != "disconnected"],
-            attention=needs_attention(accounts),
-            upcoming=upcoming,
-            failures=failures,
-            can_edit=access.can(Role.editor),
-            can_manage=access.can(Role.owner),
-        ),
-    )
-
-
-def publishing_schedule(
-    session: Any, business_id: int
-) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """The next scheduled targets and the latest failures, ready for the overview."""
-    from growth_manager.kit.clock import utcnow
-    from growth_manager.models.accounts import SocialAccount
-    from growth_manager.publishing import repository as publishing_repository
-
-    upcoming, failed = publishing_repository.upcoming_and_failed(session, business_id, utcnow())
-
-    def view(target: Any) -> dict[str, Any]:
-        account = (
-            session.get(SocialAccount, target.social_account_id)
-            if target.social_account_id
-            else None
-        )
-        facts = platform_facts(target.platform)
-        return {
-            "target": target,
-            "account": account.name if account is not None else "Removed account",
-            "platform": facts.display_name if facts else target.platform,
-            "url": f"/businesses/{business_id}/posts/{target.post_id}",
-        }
-
-    return [view(t) for t in upcoming], [view(t) for t in failed]
 
 
 def _settings_page(

@@ -1,0 +1,1 @@
+"""The business overview: the dashboard's home page for one business."""
