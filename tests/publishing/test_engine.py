@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
@@ -270,3 +270,30 @@ def test_a_claimed_target_can_not_be_cancelled_or_moved(
     assert moved.status_code == 409
     assert publisher.publish(target_id) is not None
     assert target_row(database, target_id).status.value == "published"
+
+
+def test_recording_an_outcome_reads_no_text_variants_or_media_of_the_post(
+    gm: TestClient,
+    owner: Owner,
+    database: Database,
+    x_account: int,
+    publisher: Publisher,
+) -> None:
+    # Every publish ends by deriving the post's status from its targets' statuses: that needs
+    # neither the post's per-platform texts nor its media (two queries per target, for nothing).
+    post = compose(gm, owner, x_account, text="Rye on Fridays")
+    target_id = post["targets"][0]["id"]
+    tables: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        tables.extend(t for t in ("post_variant", "post_media") if f"FROM {t}" in statement)
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        row = run_until_settled(publisher, database, target_id)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    assert row.status.value == "published"
+    assert tables == []
+    fate = gm.get(f"/api/v1/posts/{post['id']}", headers=owner.headers).json()
+    assert fate["status"] == "published"
