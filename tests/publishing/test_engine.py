@@ -7,7 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from growth_manager.accounts.tokens import TokenKeeper
 from growth_manager.config import Settings
@@ -434,3 +434,30 @@ def test_a_published_post_can_be_deleted_from_the_platform(
     assert row.removed_at is not None
     assert row.status.value == "published"  # its history stays
     assert delete_remote(database, sandbox_settings, target_id) == "nothing to delete"
+
+
+def test_recording_an_outcome_reads_no_text_variants_or_media_of_the_post(
+    gm: TestClient,
+    owner: Owner,
+    database: Database,
+    x_account: int,
+    publisher: Publisher,
+) -> None:
+    # Every publish ends by deriving the post's status from its targets' statuses: that needs
+    # neither the post's per-platform texts nor its media (two queries per target, for nothing).
+    post = compose(gm, owner, x_account, text="Rye on Fridays")
+    target_id = post["targets"][0]["id"]
+    tables: list[str] = []
+
+    def seen(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        tables.extend(t for t in ("post_variant", "post_media") if f"FROM {t}" in statement)
+
+    event.listen(database.engine, "before_cursor_execute", seen)
+    try:
+        row = run_until_settled(publisher, database, target_id)
+    finally:
+        event.remove(database.engine, "before_cursor_execute", seen)
+    assert row.status.value == "published"
+    assert tables == []
+    fate = gm.get(f"/api/v1/posts/{post['id']}", headers=owner.headers).json()
+    assert fate["status"] == "published"

@@ -164,6 +164,10 @@ def next_due(session: Session) -> datetime | None:
     return value
 
 
+def target_statuses(session: Session, post_id: int) -> list[TargetStatus]:
+    return list(session.scalars(select(PostTarget.status).where(PostTarget.post_id == post_id)))
+
+
 def targets_of_post(session: Session, post_id: int) -> list[PostTarget]:
     return list(
         session.scalars(

@@ -12,7 +12,7 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 import structlog
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from growth_manager.business.access import BusinessAccess
 from growth_manager.content import rules
@@ -114,8 +114,10 @@ def derive_status(statuses: Sequence[TargetStatus]) -> PostStatus:
 
 
 def refresh_post_status(session: Session, post_id: int) -> PostStatus:
-    post = session.get(Post, post_id)
-    statuses = [t.status for t in repository.targets_of_post(session, post_id)]
+    # Runs after every publish: the post's text variants and media are not needed to set its
+    # status (left to load if someone reads them), nor the targets' full rows.
+    post = session.get(Post, post_id, options=[lazyload(Post.variants), lazyload(Post.media_links)])
+    statuses = repository.target_statuses(session, post_id)
     status = derive_status(statuses)
     if post is not None and statuses and post.status != status:
         post.status = status
