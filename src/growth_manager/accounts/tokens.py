@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -104,6 +106,44 @@ def record_budgets(session: Session, account_id: int, states: list[RateLimitStat
     session.flush()
 
 
+class BudgetThrottle:
+    """Which reported budgets are worth a database write now. Every response of some platforms
+    reports its budgets; writing each one costs a write transaction per platform call (a large
+    part of a publish on SQLite). A budget is written when it was not for ``every`` seconds, and
+    at once when it runs low (the dashboard and the publisher must see those), when it is spent,
+    or when its window has reset."""
+
+    def __init__(self, every: float = 30.0, low: float = 0.1) -> None:
+        self.every = every
+        self.low = low
+        self._seen: dict[tuple[int, str, str], tuple[float, datetime | None]] = {}
+        self._lock = threading.Lock()
+
+    def due(self, account_id: int, states: list[RateLimitState]) -> list[RateLimitState]:
+        now = time.monotonic()
+        due = []
+        with self._lock:
+            for state in states:
+                key = (account_id, state.scope, state.endpoint)
+                last = self._seen.get(key)
+                low = (
+                    state.exhausted
+                    or (
+                        state.limit is not None
+                        and state.remaining is not None
+                        and state.remaining <= state.limit * self.low
+                    )
+                    or (
+                        state.used_percent is not None
+                        and state.used_percent >= 100 * (1 - self.low)
+                    )
+                )
+                if last is None or low or now - last[0] >= self.every or last[1] != state.reset_at:
+                    self._seen[key] = (now, state.reset_at)
+                    due.append(state)
+        return due
+
+
 def mark_reauth_required(session: Session, account: SocialAccount, reason: str) -> None:
     account.status = AccountStatus.reauth_required
     account.status_reason = reason
@@ -136,6 +176,9 @@ class TokenKeeper:
         self.database = database
         self.settings = settings
         self._provider_factory = provider_factory
+        # Per keeper: a long-lived one (the publisher's) saves the writes; one made for a
+        # single request records everything it sees.
+        self.budgets = BudgetThrottle()
 
     def provider(self, account: SocialAccount) -> SocialProvider:
         if self._provider_factory is not None:
@@ -144,11 +187,14 @@ class TokenKeeper:
         account_id = account.id
 
         def observe(states: list[RateLimitState]) -> None:
+            due = self.budgets.due(account_id, states)
+            if not due:
+                return
             # Bookkeeping: it must never turn a call the platform answered into a failure
             # (two threads recording one account's budget at once may collide on its key).
             try:
                 with self.database.session() as session:
-                    record_budgets(session, account_id, states)
+                    record_budgets(session, account_id, due)
             except Exception as exc:
                 log.warning("accounts.budget.record_failed", account_id=account_id, error=str(exc))
 
@@ -271,7 +317,7 @@ class TokenKeeper:
     def call(self, account_id: int, fn: Callable[[SocialProvider, TokenSet], T]) -> T:
         """Run ``fn`` with the account's token. A 401 (``ReauthRequired``) triggers one forced
         refresh and one retry; if that fails too, the account needs the user."""
-        with self.database.session() as session:
+        with self.database.read_session() as session:  # a read: no write lock for it
             account = session.get(SocialAccount, account_id)
             if account is None:
                 raise ReauthRequired("unknown", f"account {account_id} does not exist")
@@ -296,7 +342,7 @@ class TokenKeeper:
                     if account.status != AccountStatus.reauth_required:
                         mark_reauth_required(session, account, "the platform rejected the token")
                 raise
-            with self.database.session() as session:
+            with self.database.read_session() as session:
                 account = session.get(SocialAccount, account_id)
                 assert account is not None
                 token = token_of(account)
