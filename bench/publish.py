@@ -338,14 +338,16 @@ def wait_settled(database: Any, ids: list[int], deadline: float, label: str) -> 
 
 
 # --- the worker ----------------------------------------------------------------------------------
-def start_workers(env: dict[str, str], count: int, logs: Path) -> list[subprocess.Popen[bytes]]:
+def start_workers(
+    env: dict[str, str], count: int, logs: Path, concurrency: int
+) -> list[subprocess.Popen[bytes]]:
     processes = []
     exe = [sys.executable, "-m", "growth_manager"]
     for n in range(count):
         log = (logs / f"worker-{n}.log").open("wb")
         processes.append(
             subprocess.Popen(
-                [*exe, "worker", "-c", "1", "-Q", "publish"],
+                [*exe, "worker", "-c", str(concurrency), "-Q", "publish"],
                 env=env,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -447,7 +449,7 @@ def bench_mode(mode: str, args: argparse.Namespace) -> Result:
         run = uuid.uuid4().hex[:8]
         prefix = f"bench {run}"
 
-        workers = start_workers(env, args.workers, logs)
+        workers = start_workers(env, args.workers, logs, args.concurrency)
         attempts_before = attempts_count(database)
 
         # Lag: due within one minute, starting a few seconds from now.
@@ -623,6 +625,12 @@ def main() -> None:
     parser.add_argument("--drain", type=int, default=10_000, help="targets all due now")
     parser.add_argument("--accounts", type=int, default=500, help="businesses, one X account each")
     parser.add_argument("--workers", type=int, default=1, help="worker processes")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=2,
+        help="processes of each worker's pool (each runs a dispatcher)",
+    )
     parser.add_argument("--threads", type=int, default=16, help="GROWTH_PUBLISH_THREADS")
     parser.add_argument("--poll", type=float, default=None, help="GROWTH_PUBLISH_POLL_SECONDS")
     parser.add_argument("--direct", type=int, default=2000, help="direct sandbox posts")

@@ -11,6 +11,7 @@ Analytics never runs here, so it can never delay a post.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -42,7 +43,9 @@ class Dispatcher:
     def start(self) -> None:
         self._thread = threading.Thread(target=self.run, name="publish-dispatcher", daemon=True)
         self._thread.start()
-        log.info("publishing.dispatcher.started", threads=self.threads, poll=self.poll)
+        log.info(
+            "publishing.dispatcher.started", threads=self.threads, poll=self.poll, pid=os.getpid()
+        )
 
     def stop(self, wait: bool = True) -> None:
         """Stop claiming; let the posts in flight finish (their leases would be reaped anyway)."""

@@ -11,14 +11,19 @@ from datetime import timedelta
 from typing import Any
 
 import structlog
-from celery import current_task
-from celery.signals import worker_ready, worker_shutdown
+from celery import current_app, current_task
+from celery.signals import (
+    worker_process_init,
+    worker_process_shutdown,
+    worker_ready,
+    worker_shutdown,
+)
 
 from growth_manager.db import Database
 from growth_manager.publishing import dispatcher
 from growth_manager.publishing.engine import Publisher
 from growth_manager.publishing.remote import delete_remote
-from growth_manager.worker.tasks import settings_for, task
+from growth_manager.worker.tasks import database_for, settings_for, task
 
 log = structlog.get_logger(__name__)
 
@@ -75,19 +80,44 @@ def delete_remote_post(database: Database, target_id: int) -> str:
     return delete_remote(database, settings_for(app), target_id)
 
 
-@worker_ready.connect
-def _start_dispatcher(sender: Any = None, **_kwargs: Any) -> None:
-    app = getattr(sender, "app", None)
+def _start(app: Any) -> None:
     settings = settings_for(app)
     if not settings.publish_dispatcher:
         return
-    from growth_manager.worker.tasks import database_for
-
     dispatcher.start(
         Publisher(database_for(app), settings),
         threads=settings.publish_threads,
         poll_seconds=settings.publish_poll_seconds,
     )
+
+
+def _process_pool(consumer: Any) -> bool:
+    pool = getattr(consumer, "pool", None)
+    return pool is not None and type(pool).__module__.endswith("prefork")
+
+
+@worker_process_init.connect
+def _start_in_pool_process(**_kwargs: Any) -> None:
+    """Each process of a prefork pool runs a dispatcher: the work is CPU-bound in Python (one
+    process was measured as the ceiling), so a worker with ``-c 2`` publishes on two cores.
+    Claims are atomic, so dispatchers never take the same post."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]  # the proxied app
+    # Connections opened before the fork belong to the parent; this process opens its own.
+    database_for(app).engine.dispose(close=False)
+    _start(app)
+
+
+@worker_ready.connect
+def _start_dispatcher(sender: Any = None, **_kwargs: Any) -> None:
+    """Without a process pool (solo, threads), the worker's own process runs it."""
+    if _process_pool(sender):
+        return
+    _start(getattr(sender, "app", None))
+
+
+@worker_process_shutdown.connect
+def _stop_in_pool_process(**_kwargs: Any) -> None:
+    dispatcher.stop()
 
 
 @worker_shutdown.connect
