@@ -6,48 +6,12 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
 
-import pytest
-from fastapi import FastAPI
 from playwright.sync_api import Page, expect
 
-from growth_manager.config import Settings
-from growth_manager.db import Database
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.flows import sign_up
 from tests.e2e.looks import assert_fits, screenshot
-from tests.support.apps import app_sharing
-from tests.support.live_server import free_port
-from tests.support.live_server import live_server as serve
-from tests.support.sandbox import SandboxHandle, register_callbacks
-
-
-@pytest.fixture
-def port() -> int:
-    return free_port()
-
-
-@pytest.fixture
-def app(
-    settings: Settings,
-    database: Database,
-    fresh_sandbox: SandboxHandle,
-    port: int,
-) -> FastAPI:
-    """The product on a known port, so its OAuth callbacks can be registered with the sandbox."""
-    public_url = f"http://127.0.0.1:{port}"
-    configured = settings.model_copy(
-        update={"public_url": public_url, "sandbox_url": fresh_sandbox.url}
-    )
-    register_callbacks(fresh_sandbox, public_url)
-    return app_sharing(configured, database)
-
-
-@pytest.fixture
-def live_server(app: FastAPI, port: int) -> Iterator[str]:
-    with serve(app, port) as url:
-        yield url
 
 
 def connections_url(page: Page) -> str:
