@@ -41,7 +41,7 @@ ROUTER_MODULES = [
     "growth_manager.business.endpoints",
     "growth_manager.content.endpoints",
     "growth_manager.content.public",
-    "growth_manager.accounts.endpoints",
+    "growth_manager.connections.endpoints",
     "growth_manager.publishing.endpoints",
     "growth_manager.worker.endpoints",
     "growth_manager.web.pages",
@@ -51,7 +51,7 @@ ROUTER_MODULES = [
     "growth_manager.business.pages",
     "growth_manager.overview.pages",
     "growth_manager.content.pages",
-    "growth_manager.accounts.pages",
+    "growth_manager.connections.pages",
     "growth_manager.publishing.pages",
     "growth_manager.notifications.endpoints",
     "growth_manager.notifications.pages",
@@ -75,7 +75,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         settings.environment,
     )
     database = Database(settings)
-    from growth_manager.accounts.platforms import log_version_warnings
+    from growth_manager.tokens.platforms import log_version_warnings
 
     log_version_warnings(settings, datetime.now(UTC).date())
 

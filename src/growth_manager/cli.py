@@ -198,9 +198,9 @@ def rotate_keys() -> None:
     """
     from cryptography.fernet import InvalidToken
 
-    from growth_manager.accounts.keys import encrypted_columns, rotate_all
     from growth_manager.db import get_database
     from growth_manager.kit.crypto import configure_keys
+    from growth_manager.tokens.keys import encrypted_columns, rotate_all
 
     settings = get_settings()
     keys = settings.resolved_token_keys()

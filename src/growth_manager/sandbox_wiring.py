@@ -27,8 +27,8 @@ def sandbox_url(settings: Settings) -> str:
 
 def platforms_needing_sandbox(settings: Settings) -> list[str]:
     """Platforms with no real app configured: the sandbox serves them."""
-    from growth_manager.accounts.platforms import has_real_credentials
     from growth_manager.providers.registry import platforms
+    from growth_manager.tokens.platforms import has_real_credentials
 
     return [p for p in platforms() if not has_real_credentials(settings, p)]
 

@@ -14,7 +14,6 @@ import httpx2
 import pytest
 from fastapi.testclient import TestClient
 
-from growth_manager.accounts.tokens import TokenKeeper
 from growth_manager.app import create_app
 from growth_manager.config import Settings
 from growth_manager.db import Database
@@ -22,6 +21,7 @@ from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, SocialAccount
 from growth_manager.models.user import User
 from growth_manager.providers import registry
+from growth_manager.tokens.keeper import TokenKeeper
 from tests.support.factories import bearer_for, login_client, make_business, make_user
 from tests.support.fake_platform import FakebookProvider, FakebookSettings, FakeOAuthServer
 from tests.support.fake_platform.server import PROFILE

@@ -9,7 +9,6 @@ from typing import Any
 from fastapi.testclient import TestClient
 from sqlalchemy import event, select
 
-from growth_manager.accounts.tokens import TokenKeeper
 from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
@@ -19,6 +18,7 @@ from growth_manager.models.publishing import AttemptOutcome, PostTarget, Publish
 from growth_manager.providers.base import SocialProvider
 from growth_manager.publishing.engine import Publisher
 from growth_manager.publishing.remote import delete_remote
+from growth_manager.tokens.keeper import TokenKeeper
 from tests.publishing.conftest import FAST, Platform, make_due, run_until_settled, target_row
 from tests.support.owners import Owner
 from tests.support.tokenhealth import connect_x, stored

@@ -9,11 +9,11 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from growth_manager.accounts import repository as accounts_repository
-from growth_manager.accounts.health import needs_attention
 from growth_manager.auth.dependencies import DbSession
 from growth_manager.business.access import BusinessViewer
 from growth_manager.business.service import businesses
+from growth_manager.connections import repository as accounts_repository
+from growth_manager.connections.health import needs_attention
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.business import Role

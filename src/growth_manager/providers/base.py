@@ -51,7 +51,7 @@ class KindFacts:
 @dataclass(frozen=True)
 class AppSettings:
     """Where the operator configures the platform's app: names of :class:`Settings` fields
-    (read by ``accounts/platforms.py``; providers never read settings), and the sandbox's demo
+    (read by ``tokens/platforms.py``; providers never read settings), and the sandbox's demo
     app used when none is configured."""
 
     credentials: tuple[str, str]  # (client id, client secret)

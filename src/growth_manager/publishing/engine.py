@@ -31,7 +31,6 @@ import structlog
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from growth_manager.accounts.tokens import TokenKeeper
 from growth_manager.config import Settings
 from growth_manager.content.signed import signed_url
 from growth_manager.db import Database
@@ -64,6 +63,7 @@ from growth_manager.providers.errors import (
 from growth_manager.providers.registry import descriptor, is_platform
 from growth_manager.publishing import repository
 from growth_manager.publishing.service import account_label, refresh_post_status
+from growth_manager.tokens.keeper import TokenKeeper
 
 log = structlog.get_logger(__name__)
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import structlog
 
-from growth_manager.accounts.tokens import TokenKeeper
 from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
@@ -13,6 +12,7 @@ from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.publishing import PostTarget, TargetStatus
 from growth_manager.providers.errors import ProviderError
 from growth_manager.publishing.engine import request_for
+from growth_manager.tokens.keeper import TokenKeeper
 
 log = structlog.get_logger(__name__)
 

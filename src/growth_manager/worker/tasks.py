@@ -53,7 +53,7 @@ Schedule = float | timedelta | crontab
 # imports them to know the beat schedule. A module that doesn't exist (yet) is skipped.
 TASK_MODULES = [
     "growth_manager.worker.system_tasks",
-    "growth_manager.accounts.tasks",
+    "growth_manager.tokens.tasks",
     "growth_manager.publishing.tasks",
     "growth_manager.analytics.tasks",
 ]

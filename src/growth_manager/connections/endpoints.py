@@ -8,15 +8,6 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from growth_manager.accounts import repository
-from growth_manager.accounts.schemas import (
-    AccountOut,
-    AuthorizationUrl,
-    ChooseIn,
-    IdentityOut,
-    PendingOut,
-)
-from growth_manager.accounts.service import ConnectFailure, connections, missing_scopes
 from growth_manager.auth.dependencies import DbSession, optional_user
 from growth_manager.business.access import (
     BusinessEditor,
@@ -25,8 +16,17 @@ from growth_manager.business.access import (
     QueriedBusinessOwner,
 )
 from growth_manager.config import Settings
+from growth_manager.connections.schemas import (
+    AccountOut,
+    AuthorizationUrl,
+    ChooseIn,
+    IdentityOut,
+    PendingOut,
+)
+from growth_manager.connections.service import ConnectFailure, connections, missing_scopes
 from growth_manager.db import calls_platform, writes
 from growth_manager.models.user import User
+from growth_manager.tokens import repository as token_repository
 from growth_manager.web.templating import flash
 
 router = APIRouter(prefix="/api/v1", tags=["connections"])
@@ -164,7 +164,7 @@ def choose(
 )
 def list_accounts(session: DbSession, access: BusinessViewer) -> list[AccountOut]:
     accounts = connections.list(session, access)
-    budgets = repository.budgets_for(session, [a.id for a in accounts])
+    budgets = token_repository.budgets_for(session, [a.id for a in accounts])
     return [AccountOut.of(a, budgets) for a in accounts]
 
 
@@ -175,7 +175,7 @@ def list_accounts(session: DbSession, access: BusinessViewer) -> list[AccountOut
 )
 def get_account(account_id: int, session: DbSession, access: BusinessViewer) -> AccountOut:
     account = connections.get(session, access, account_id)
-    return AccountOut.of(account, repository.budgets_for(session, [account.id]))
+    return AccountOut.of(account, token_repository.budgets_for(session, [account.id]))
 
 
 @router.post(
@@ -195,7 +195,9 @@ def verify_account(
         settings_of(request),
         access,
         account_id,
-        lambda fresh, account: AccountOut.of(account, repository.budgets_for(fresh, [account.id])),
+        lambda fresh, account: AccountOut.of(
+            account, token_repository.budgets_for(fresh, [account.id])
+        ),
     )
     return body
 

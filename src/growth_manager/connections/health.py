@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from growth_manager.accounts.service import missing_analytics_scopes
-from growth_manager.accounts.tokens import user_fix_deadline
+from growth_manager.connections.service import missing_analytics_scopes
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, SocialAccount
+from growth_manager.tokens.keeper import user_fix_deadline
 
 SOON = timedelta(days=30)
 

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 import redis
 
-from growth_manager.accounts.state_store import (
+from growth_manager.connections.state_store import (
     PendingAuthorization,
     RedisStateStore,
     SqlStateStore,

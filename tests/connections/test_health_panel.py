@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
-from growth_manager.accounts.health import needs_attention
+from growth_manager.connections.health import needs_attention
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, RateLimitBudget, SocialAccount

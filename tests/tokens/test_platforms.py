@@ -7,9 +7,9 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from growth_manager.accounts.platforms import platform_setup, version_warnings
 from growth_manager.config import Settings
 from growth_manager.sandbox_wiring import platforms_needing_sandbox, sandbox_environment
+from growth_manager.tokens.platforms import platform_setup, version_warnings
 
 
 def _settings(tmp_path: Path, **values: object) -> Settings:

@@ -6,10 +6,10 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from growth_manager.accounts.service import missing_analytics_scopes, missing_scopes
-from growth_manager.accounts.tokens import user_fix_deadline
+from growth_manager.connections.service import missing_analytics_scopes, missing_scopes
 from growth_manager.models.accounts import RateLimitBudget, SocialAccount
 from growth_manager.providers.registry import descriptor
+from growth_manager.tokens.keeper import user_fix_deadline
 
 
 class RateLimitOut(BaseModel):

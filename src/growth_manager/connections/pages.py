@@ -7,25 +7,25 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from growth_manager.accounts import repository
-from growth_manager.accounts.health import needs_attention
-from growth_manager.accounts.platforms import all_setups
-from growth_manager.accounts.schemas import AccountOut
-from growth_manager.accounts.service import (
+from growth_manager.auth.dependencies import DbSession
+from growth_manager.business.access import BusinessEditor, BusinessOwner, BusinessViewer
+from growth_manager.config import Settings
+from growth_manager.connections.health import needs_attention
+from growth_manager.connections.schemas import AccountOut
+from growth_manager.connections.service import (
     ConnectFailure,
     connections,
     failure_message,
     missing_analytics_scopes,
     missing_scopes,
 )
-from growth_manager.auth.dependencies import DbSession
-from growth_manager.business.access import BusinessEditor, BusinessOwner, BusinessViewer
-from growth_manager.config import Settings
 from growth_manager.db import calls_platform
 from growth_manager.errors import AppError
 from growth_manager.models.business import Role
 from growth_manager.notifications import repository as notice_repository
 from growth_manager.providers.registry import descriptor
+from growth_manager.tokens import repository as token_repository
+from growth_manager.tokens.platforms import all_setups
 from growth_manager.web.templating import flash, page_context, redirect, render
 
 router = APIRouter(include_in_schema=False)
@@ -35,7 +35,7 @@ router = APIRouter(include_in_schema=False)
 def connections_page(request: Request, session: DbSession, access: BusinessViewer) -> Response:
     settings: Settings = request.app.state.settings
     accounts = connections.list(session, access)
-    budgets = repository.budgets_for(session, [a.id for a in accounts])
+    budgets = token_repository.budgets_for(session, [a.id for a in accounts])
     views = [AccountOut.of(a, budgets) for a in accounts]
     platforms = [
         {

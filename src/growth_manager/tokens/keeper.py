@@ -11,23 +11,18 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
 import structlog
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from growth_manager.accounts import repository
-from growth_manager.accounts.platforms import require_config
 from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
-from growth_manager.models.accounts import AccountStatus, RateLimitBudget, SocialAccount
+from growth_manager.models.accounts import AccountStatus, SocialAccount
 from growth_manager.notifications import notices
 from growth_manager.providers.base import PlatformKey, SocialProvider, TokenSet
 from growth_manager.providers.errors import (
@@ -40,6 +35,9 @@ from growth_manager.providers.errors import (
 )
 from growth_manager.providers.http import RateLimitState
 from growth_manager.providers.registry import descriptor, descriptors, is_platform, provider_for
+from growth_manager.tokens import repository
+from growth_manager.tokens.budgets import BudgetThrottle, record_budgets
+from growth_manager.tokens.platforms import require_config
 
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
@@ -76,72 +74,6 @@ def token_of(account: SocialAccount) -> TokenSet:
         refresh_expires_at=account.refresh_expires_at,
         scopes=tuple(account.granted_scopes),
     )
-
-
-def record_budgets(session: Session, account_id: int, states: list[RateLimitState]) -> None:
-    now = utcnow()
-    for state in states:
-        row = repository.budget(session, account_id, state.scope, state.endpoint)
-        if row is None:
-            row = RateLimitBudget(
-                social_account_id=account_id,
-                scope=state.scope,
-                endpoint=state.endpoint,
-                observed_at=now,
-            )
-            try:
-                with session.begin_nested():
-                    session.add(row)
-                    session.flush()
-            except IntegrityError:  # another call of this account recorded it first
-                row = repository.budget(session, account_id, state.scope, state.endpoint)
-                if row is None:
-                    raise
-        row.limit = state.limit
-        row.remaining = state.remaining
-        row.used_percent = state.used_percent
-        row.reset_at = state.reset_at
-        row.observed_at = now
-        row.extra = {k: v for k, v in state.extra.items() if isinstance(v, str | int | float)}
-    session.flush()
-
-
-class BudgetThrottle:
-    """Which reported budgets are worth a database write now. Every response of some platforms
-    reports its budgets; writing each one costs a write transaction per platform call (a large
-    part of a publish on SQLite). A budget is written when it was not for ``every`` seconds, and
-    at once when it runs low (the dashboard and the publisher must see those), when it is spent,
-    or when its window has reset."""
-
-    def __init__(self, every: float = 30.0, low: float = 0.1) -> None:
-        self.every = every
-        self.low = low
-        self._seen: dict[tuple[int, str, str], tuple[float, datetime | None]] = {}
-        self._lock = threading.Lock()
-
-    def due(self, account_id: int, states: list[RateLimitState]) -> list[RateLimitState]:
-        now = time.monotonic()
-        due = []
-        with self._lock:
-            for state in states:
-                key = (account_id, state.scope, state.endpoint)
-                last = self._seen.get(key)
-                low = (
-                    state.exhausted
-                    or (
-                        state.limit is not None
-                        and state.remaining is not None
-                        and state.remaining <= state.limit * self.low
-                    )
-                    or (
-                        state.used_percent is not None
-                        and state.used_percent >= 100 * (1 - self.low)
-                    )
-                )
-                if last is None or low or now - last[0] >= self.every or last[1] != state.reset_at:
-                    self._seen[key] = (now, state.reset_at)
-                    due.append(state)
-        return due
 
 
 def mark_reauth_required(session: Session, account: SocialAccount, reason: str) -> None:

@@ -24,15 +24,14 @@ import structlog
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from growth_manager.accounts import repository
-from growth_manager.accounts.platforms import require_config
-from growth_manager.accounts.state_store import (
+from growth_manager.business.access import BusinessAccess, require_business
+from growth_manager.config import Settings
+from growth_manager.connections import repository
+from growth_manager.connections.state_store import (
     STATE_LIFETIME,
     PendingAuthorization,
     StateStore,
 )
-from growth_manager.business.access import BusinessAccess, require_business
-from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.errors import AppError, NotFound
 from growth_manager.kit.clock import utcnow
@@ -45,6 +44,7 @@ from growth_manager.providers.errors import ProviderError
 from growth_manager.providers.http import RateLimitState
 from growth_manager.providers.oauth import new_code_verifier, new_state
 from growth_manager.providers.registry import descriptor, is_platform, platforms, provider_for
+from growth_manager.tokens.platforms import require_config
 
 log = structlog.get_logger(__name__)
 
@@ -222,7 +222,7 @@ class Connections:
 
     def store(self, settings: Settings) -> StateStore:
         if self._store is None:
-            from growth_manager.accounts.state_store import state_store_for
+            from growth_manager.connections.state_store import state_store_for
 
             self._store = state_store_for(settings.redis_url)
         return self._store
@@ -359,7 +359,7 @@ class Connections:
                 user,
             )
             # The budget the login's own calls reported is the account's budget now.
-            from growth_manager.accounts.tokens import record_budgets
+            from growth_manager.tokens.budgets import record_budgets
 
             record_budgets(session, account.id, observed)
             result.connected.append(account)
@@ -548,7 +548,7 @@ class Connections:
         """Check a connection now, as a unit of work: the token keeper calls the platform with
         no transaction open and records the outcome on the account in its own; the account is
         then read afresh and shaped by ``shape`` (the API's body, the page's message)."""
-        from growth_manager.accounts.tokens import TokenKeeper
+        from growth_manager.tokens.keeper import TokenKeeper
 
         error: ProviderError | None = None
         try:

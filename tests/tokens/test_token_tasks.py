@@ -13,11 +13,11 @@ from celery.contrib.testing.worker import start_worker
 from celery.schedules import crontab
 from fastapi.testclient import TestClient
 
-from growth_manager.accounts import tasks
 from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.jobs import PeriodicJobState
+from growth_manager.tokens import tasks
 from growth_manager.worker.celery_app import create_celery
 from growth_manager.worker.tasks import beat_schedule, load_task_modules, periodic_jobs
 from tests.support.owners import Owner

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from growth_manager.accounts import repository
-from growth_manager.accounts.tokens import DEFAULT_MARGIN, refresh_margins
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, SocialAccount
+from growth_manager.tokens import repository
+from growth_manager.tokens.keeper import DEFAULT_MARGIN, refresh_margins
 from tests.support.owners import Owner
 
 

@@ -18,11 +18,11 @@ import pytest
 import time_machine
 from fastapi.testclient import TestClient
 
-from growth_manager.accounts.tokens import LOST_ANSWER, RefreshOutcome, TokenKeeper
 from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.providers.errors import ReauthRequired, Transient
+from growth_manager.tokens.keeper import LOST_ANSWER, RefreshOutcome, TokenKeeper
 from tests.support.owners import Owner
 from tests.support.sandbox import SandboxHandle
 from tests.support.tokenhealth import (

@@ -7,10 +7,10 @@ from pathlib import Path
 from cryptography.fernet import Fernet, InvalidToken
 from sqlalchemy import text
 
-from growth_manager.accounts.keys import rotate_all
 from growth_manager.db import Database
 from growth_manager.kit import crypto
 from growth_manager.models.accounts import SocialAccount
+from growth_manager.tokens.keys import rotate_all
 from tests.support.owners import Owner, raw_tokens, store_x_account
 
 ACCESS = "AAAA-live-access-token-do-not-leak-1234567890"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from growth_manager.accounts.tokens import BudgetThrottle
 from growth_manager.providers.http import RateLimitState
+from growth_manager.tokens.keeper import BudgetThrottle
 
 RESET = datetime(2026, 12, 1, 12, 15, tzinfo=UTC)
 

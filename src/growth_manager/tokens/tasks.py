@@ -1,7 +1,7 @@
 """Token health on beat: renew tokens before they expire, warn before expiries only the user can
 fix, and check connections whose tokens never expire.
 
-The :class:`~growth_manager.accounts.tokens.TokenKeeper` works in its own short transactions
+The :class:`~growth_manager.tokens.keeper.TokenKeeper` works in its own short transactions
 (a lease, then the HTTP call outside any transaction, then the new pair committed at once), so
 these jobs are units of work: the task decorator hands them the database, not a session. Expired
 OAuth states and
@@ -18,10 +18,10 @@ from celery import current_task
 from celery.schedules import crontab
 from sqlalchemy import select
 
-from growth_manager.accounts.tokens import TokenKeeper
 from growth_manager.db import Database
 from growth_manager.models.accounts import AccountStatus, SocialAccount
 from growth_manager.providers.errors import ProviderError
+from growth_manager.tokens.keeper import TokenKeeper
 from growth_manager.worker.tasks import database_for, settings_for, task
 
 log = structlog.get_logger(__name__)
