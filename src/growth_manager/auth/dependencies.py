@@ -51,6 +51,7 @@ from growth_manager.db import Database, DbSession, is_read_only
 from growth_manager.errors import LoginRequired, NotAuthenticated, PermissionDenied, declares_errors
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.user import ApiToken, User
+from growth_manager.web.templating import request_part
 
 __all__ = [  # DbSession is re-exported: routes take the session and the user from one place
     "CurrentUser",
@@ -180,6 +181,12 @@ def csrf_token(request: Request) -> str:
         token = secrets.token_urlsafe(32)
         request.session[ANONYMOUS_CSRF_KEY] = token
     return token
+
+
+@request_part
+def _form_token(request: Request) -> dict[str, str]:
+    """Every page's forms carry the CSRF token."""
+    return {"csrf_token": csrf_token(request)}
 
 
 def set_session_cookie(request: Request, response: Response, secret: str) -> None:

@@ -19,7 +19,6 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from growth_manager import __version__
-from growth_manager.auth.dependencies import csrf_token
 from growth_manager.providers.base import Descriptor
 from growth_manager.providers.registry import descriptor, is_platform
 
@@ -71,17 +70,31 @@ def pop_flashes(request: Request) -> list[dict[str, str]]:
     return flashes
 
 
+# What a part of the product adds to every rendered page from the request alone (auth: the form's
+# CSRF token), registered by that part, so this low module imports none of them.
+RequestPart = Callable[[Request], dict[str, Any]]
+_request_parts: list[RequestPart] = []
+
+
+def request_part(part: RequestPart) -> RequestPart:
+    if part not in _request_parts:
+        _request_parts.append(part)
+    return part
+
+
 def render(
     request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
 ) -> HTMLResponse:
     ctx: dict[str, Any] = {
-        "csrf_token": csrf_token(request),
+        "csrf_token": "",
         "flashes": pop_flashes(request),
         "user": None,
         "businesses": [],
         "current_business": None,
         "current_role": None,
     }
+    for part in _request_parts:
+        ctx.update(part(request))
     ctx.update(context or {})
     return templates.TemplateResponse(request, template, ctx, status_code=status_code)
 
