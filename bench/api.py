@@ -43,7 +43,6 @@ import httpx2
 
 sys.path.insert(0, os.path.dirname(__file__))
 from connections import wait_for
-
 from sandbox import UNLIMITED, free_port, sign_in
 
 POSTGRES_ADMIN_URL = os.environ.get(

@@ -52,8 +52,8 @@ import httpx2
 
 sys.path.insert(0, os.path.dirname(__file__))
 from api import create_postgres_database, drop_postgres_database
-from connections import wait_for
 
+from connections import wait_for
 from sandbox import UNLIMITED, free_port, sign_in
 
 REDIS_URL = os.environ.get("GROWTH_BENCH_REDIS_URL", "redis://127.0.0.1:6379/11")
