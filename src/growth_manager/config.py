@@ -20,6 +20,8 @@ import structlog
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from growth_manager.kit.crypto import default_keys
+
 log = structlog.get_logger(__name__)
 
 
@@ -274,3 +276,7 @@ def _load_or_create(path: Path, make: object) -> str:
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
     return Settings()
+
+
+# A process that never installs its token keys (a script, a test) gets the environment's.
+default_keys(lambda: get_settings().resolved_token_keys())

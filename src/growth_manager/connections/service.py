@@ -44,6 +44,7 @@ from growth_manager.providers.errors import ProviderError
 from growth_manager.providers.http import RateLimitState
 from growth_manager.providers.oauth import new_code_verifier, new_state
 from growth_manager.providers.registry import descriptor, is_platform, platforms, provider_for
+from growth_manager.tokens.keeper import TokenKeeper, token_of
 from growth_manager.tokens.platforms import require_config
 
 log = structlog.get_logger(__name__)
@@ -548,8 +549,6 @@ class Connections:
         """Check a connection now, as a unit of work: the token keeper calls the platform with
         no transaction open and records the outcome on the account in its own; the account is
         then read afresh and shaped by ``shape`` (the API's body, the page's message)."""
-        from growth_manager.tokens.keeper import TokenKeeper
-
         error: ProviderError | None = None
         try:
             TokenKeeper(database, settings).verify(account_id)
@@ -580,15 +579,7 @@ class Connections:
             platform = _platform(account.platform)
             try:
                 provider = provider_for(platform, require_config(settings, platform))
-                revoked = provider.revoke(
-                    TokenSet(
-                        access_token=account.access_token,
-                        refresh_token=account.refresh_token,
-                        expires_at=account.expires_at,
-                        refresh_expires_at=account.refresh_expires_at,
-                        scopes=tuple(account.granted_scopes),
-                    )
-                )
+                revoked = provider.revoke(token_of(account))
             except (ProviderError, AppError) as exc:
                 revoked = False
                 # The tokens are deleted here either way; a failed revoke only means the

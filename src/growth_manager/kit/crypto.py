@@ -8,6 +8,7 @@ the old key can be dropped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -16,6 +17,14 @@ from sqlalchemy.types import TypeDecorator
 
 _fernet: MultiFernet | None = None
 _keys: list[str] = []
+# Where the keys come from when a process never installed them (a script, a test): set by the
+# settings module, so this domain-free helper imports nothing of the product.
+_default_keys: Callable[[], list[str]] | None = None
+
+
+def default_keys(source: Callable[[], list[str]]) -> None:
+    global _default_keys
+    _default_keys = source
 
 
 def configure_keys(keys: list[str]) -> None:
@@ -41,9 +50,9 @@ def current_keys() -> list[str]:
 
 def fernet() -> MultiFernet:
     if _fernet is None:
-        from growth_manager.config import get_settings
-
-        configure_keys(get_settings().resolved_token_keys())
+        if _default_keys is None:
+            raise RuntimeError("token encryption keys are not configured (configure_keys)")
+        configure_keys(_default_keys())
     assert _fernet is not None
     return _fernet
 
