@@ -75,19 +75,21 @@ def authorize(
     status_code=303,
     response_class=RedirectResponse,
 )
-@writes  # consumes the state and stores the account
 def callback(
     platform: str,
     request: Request,
-    session: DbSession,
     user: Annotated[User | None, Depends(optional_user)],
 ) -> RedirectResponse:
+    # A unit of work of its own (the state consumed, the code exchanged with no transaction
+    # open, the account stored): the request itself only reads.
     params = dict(request.query_params.items())
     try:
-        result = connections.complete(session, settings_of(request), user, platform, params)
+        result = connections.complete(
+            request.app.state.database, settings_of(request), user, platform, params
+        )
     except ConnectFailure as failure:
-        # Returning normally commits the consumed state (single use even when the attempt
-        # failed); the failure paths write nothing else, so nothing is half-connected.
+        # The consumed state stays consumed (single use even when the attempt failed); the
+        # failure paths write nothing else, so nothing is half-connected.
         if failure.business_id is not None and user is not None:
             flash(request, failure.detail, "error")
             return RedirectResponse(

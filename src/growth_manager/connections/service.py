@@ -39,7 +39,13 @@ from growth_manager.models.accounts import AccountStatus, PendingConnection, Soc
 from growth_manager.models.business import Role
 from growth_manager.models.user import User
 from growth_manager.notifications import notices
-from growth_manager.providers.base import AccountProfile, PlatformKey, TokenSet
+from growth_manager.providers.base import (
+    AccountProfile,
+    Connection,
+    PlatformKey,
+    ProviderConfig,
+    TokenSet,
+)
 from growth_manager.providers.errors import ProviderError
 from growth_manager.providers.http import RateLimitState
 from growth_manager.providers.oauth import new_code_verifier, new_state
@@ -206,6 +212,14 @@ class Disconnected:
 
 
 @dataclass(frozen=True)
+class ConsumedState:
+    """What a consumed OAuth state hands on to the rest of the login."""
+
+    business_id: int
+    code_verifier: str | None
+
+
+@dataclass(frozen=True)
 class PendingChoice:
     """A parked login: the identities the user may connect, for the picker page."""
 
@@ -264,12 +278,54 @@ class Connections:
     # --- callback ------------------------------------------------------------------------------
     def complete(
         self,
-        session: Session,
+        database: Database,
         settings: Settings,
         user: User | None,
         callback_platform: str,
         params: dict[str, str],
     ) -> CompleteResult:
+        """Finish a login as one unit of work: consume the state in a transaction of its own
+        (kept even when the login then fails: a state is single-use), exchange the code with no
+        transaction open, then store the account or the choice in a last one."""
+        with database.session() as session:
+            try:
+                consumed = self._consume(session, user, callback_platform, params, settings)
+            except ConnectFailure as failure:
+                refused: ConnectFailure | None = failure
+            else:
+                refused = None
+        if refused is not None:
+            raise refused
+        pending, platform, code, login_user = consumed
+
+        def fail(message: str) -> ConnectFailure:
+            return ConnectFailure(message, business_id=pending.business_id, platform=platform)
+
+        config = require_config(settings, platform)
+        observed: list[RateLimitState] = []
+        provider = provider_for(platform, config, observed.extend)
+        try:
+            connection = provider.complete_login(code, pending.code_verifier)
+        except ProviderError as exc:
+            log.warning("accounts.connect.exchange_failed", platform=platform, error=exc.message)
+            # The owner is logged in here, so the platform's words go to their Connections page.
+            raise fail(
+                f"{descriptor(platform).display_name} did not accept the sign-in: "
+                f"{exc.message}. Start again from the Connections page."
+            ) from exc
+        with database.session() as session:
+            return self._record(
+                session, pending, platform, config, connection, observed, login_user, fail
+            )
+
+    def _consume(
+        self,
+        session: Session,
+        user: User | None,
+        callback_platform: str,
+        params: dict[str, str],
+        settings: Settings,
+    ) -> tuple[ConsumedState, PlatformKey, str, User]:
         state = params.get("state")
         if not state:
             raise ConnectFailure.because("no_state")
@@ -305,18 +361,19 @@ class Connections:
         code = params.get("code")
         if not code:
             raise fail("The platform sent no authorization code. Start again.")
-        config = require_config(settings, platform)
-        observed: list[RateLimitState] = []
-        provider = provider_for(platform, config, observed.extend)
-        try:
-            connection = provider.complete_login(code, pending.code_verifier)
-        except ProviderError as exc:
-            log.warning("accounts.connect.exchange_failed", platform=platform, error=exc.message)
-            # The owner is logged in here, so the platform's words go to their Connections page.
-            raise fail(
-                f"{descriptor(platform).display_name} did not accept the sign-in: "
-                f"{exc.message}. Start again from the Connections page."
-            ) from exc
+        return ConsumedState(pending.business_id, pending.code_verifier), platform, code, user
+
+    def _record(
+        self,
+        session: Session,
+        pending: ConsumedState,
+        platform: PlatformKey,
+        config: ProviderConfig,
+        connection: Connection,
+        observed: list[RateLimitState],
+        user: User,
+        fail: Callable[[str], ConnectFailure],
+    ) -> CompleteResult:
         # A login yields identities of its own token family only (a Facebook login: Pages and
         # their Instagram accounts); anything else it reports is not ours to connect.
         family = descriptor(platform).family
