@@ -177,6 +177,35 @@ def _unit_of_work(session: Session) -> Iterator[Session]:
         session.close()
 
 
+Claimed = TypeVar("Claimed")
+Answer = TypeVar("Answer")
+Outcome = TypeVar("Outcome")
+
+
+def unit_of_work(
+    database: Database,
+    claim: Callable[[Session], Claimed | None],
+    call: Callable[[Claimed], Answer],
+    record: Callable[[Session, Claimed, Answer], Outcome],
+) -> Outcome | None:
+    """The one shape of work that calls a platform (or anything slow and outside): **claim**
+    what the work is about in a short write transaction (a lease, a consumed state, the rows
+    to act on; ``None``: nothing to do), **call** with no transaction open, **record** the
+    answer in a second short transaction. No lock or open transaction is ever held while the
+    other side answers, and what was claimed stays claimed when the call fails.
+
+    ``call`` that can fail returns its failure as a value (or ``record`` never runs): the
+    recording of a failure is work too, and it belongs in ``record``'s transaction.
+    """
+    with database.session() as session:
+        claimed = claim(session)
+    if claimed is None:
+        return None
+    answer = call(claimed)
+    with database.session() as session:
+        return record(session, claimed, answer)
+
+
 def after_commit(session: Session, action: Callable[[], None]) -> None:
     """Runs ``action`` once the session's transaction commits (never if it rolls back): for
     work outside the database that must not happen for a write that did not (removing a file,

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from growth_manager.config import Settings
 from growth_manager.content.signed import signed_url
-from growth_manager.db import Database
+from growth_manager.db import Database, unit_of_work
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, RateLimitBudget, SocialAccount
 from growth_manager.models.content import MediaAsset
@@ -227,99 +227,117 @@ class Publisher:
 
     # --- one target ----------------------------------------------------------------------------
     def publish(self, target_id: int) -> TargetStatus | None:
-        """Run one leased target to its next state; None if the lease was lost."""
+        """Run one leased target to its next state (see the module docstring); None if the
+        lease was lost."""
         structlog.contextvars.bind_contextvars(target_id=target_id)
         try:
-            prepared = self._prepare(target_id)
-            if prepared is None:
-                return self._status_of(target_id)
-            try:
-                result = self._call(prepared)
-            except LeaseLost:
-                log.warning("publishing.lease.lost")
-                return None
-            except ProviderError as exc:
-                return self._failed(prepared, exc)
-            except Exception as exc:
-                # A bug must not leave the target leased until reaped; and since it may have
-                # struck after the platform took the post, the next try checks first.
-                log.exception("publishing.attempt.crashed")
-                return self._failed(
-                    prepared,
-                    OutcomeUnknown("unknown", f"internal error: {type(exc).__name__}"),
-                )
-            return self._published(prepared, result)
+            claimed = False
+
+            def claim(session: Session) -> Prepared | None:
+                nonlocal claimed
+                prepared = self._prepare(session, target_id)
+                claimed = prepared is not None
+                return prepared
+
+            status = unit_of_work(self.database, claim, self._attempt, self._record)
+            return status if claimed else self._status_of(target_id)
         finally:
             structlog.contextvars.unbind_contextvars("target_id")
+
+    def _attempt(self, prepared: Prepared) -> PublishResult | ProviderError | LeaseLost:
+        """The call, with every way it can end as a value for ``_record``."""
+        try:
+            return self._call(prepared)
+        except LeaseLost as lost:
+            return lost
+        except ProviderError as exc:
+            return exc
+        except Exception as exc:
+            # A bug must not leave the target leased until reaped; and since it may have
+            # struck after the platform took the post, the next try checks first.
+            log.exception("publishing.attempt.crashed")
+            return OutcomeUnknown("unknown", f"internal error: {type(exc).__name__}")
+
+    def _record(
+        self,
+        session: Session,
+        prepared: Prepared,
+        answer: PublishResult | ProviderError | LeaseLost,
+    ) -> TargetStatus | None:
+        if isinstance(answer, LeaseLost):
+            log.warning("publishing.lease.lost")
+            return None
+        if isinstance(answer, ProviderError):
+            return self._failed(session, prepared, answer)
+        return self._published(session, prepared, answer)
 
     def _status_of(self, target_id: int) -> TargetStatus | None:
         with self.database.session() as session:
             target = session.get(PostTarget, target_id)
             return target.status if target else None
 
-    def _prepare(self, target_id: int) -> Prepared | None:
+    def _prepare(self, session: Session, target_id: int) -> Prepared | None:
         now = utcnow()
-        with self.database.session() as session:
-            target = repository.leased(session, target_id, self.owner)
-            if target is None:
-                return None
-            account = (
-                session.get(SocialAccount, target.social_account_id)
-                if target.social_account_id
-                else None
+        target = repository.leased(session, target_id, self.owner)
+        if target is None:
+            return None
+        account = (
+            session.get(SocialAccount, target.social_account_id)
+            if target.social_account_id
+            else None
+        )
+        if account is None or not is_platform(account.platform):
+            self._settle(
+                session,
+                target,
+                None,
+                TargetStatus.failed,
+                "the account was removed from the business; choose another account",
             )
-            if account is None or not is_platform(account.platform):
-                self._settle(
-                    session,
-                    target,
-                    None,
-                    TargetStatus.failed,
-                    "the account was removed from the business; choose another account",
-                )
-                return None
-            if account.status in (AccountStatus.reauth_required, AccountStatus.disconnected):
-                self._pause(session, target, account)
-                return None
-            deferred = self._budget_wait(session, account.id, now)
-            if deferred is not None:
-                target.status = TargetStatus.retrying
-                target.next_attempt_at = deferred
-                target.lease_owner = target.lease_until = None
-                target.status_reason = (
-                    f"waiting for the {descriptor(account.platform).display_name} rate limit to "
-                    f"reset at {deferred:%H:%M:%S} UTC"
-                )
-                return None
-            number = (
-                len(
-                    session.scalars(
-                        select(PublishAttempt.id).where(PublishAttempt.target_id == target.id)
-                    ).all()
-                )
-                + 1
+            return None
+        if account.status in (AccountStatus.reauth_required, AccountStatus.disconnected):
+            self._pause(session, target, account)
+            return None
+        deferred = self._budget_wait(session, account.id, now)
+        if deferred is not None:
+            target.status = TargetStatus.retrying
+            target.next_attempt_at = deferred
+            target.lease_owner = target.lease_until = None
+            target.status_reason = (
+                f"waiting for the {descriptor(account.platform).display_name} rate limit to "
+                f"reset at {deferred:%H:%M:%S} UTC"
             )
-            attempt = PublishAttempt(
-                target_id=target.id,
-                number=number,
-                worker=self.owner,
-                started_at=now,
-                outcome=AttemptOutcome.running,
-                steps={},
+            return None
+        number = (
+            len(
+                session.scalars(
+                    select(PublishAttempt.id).where(PublishAttempt.target_id == target.id)
+                ).all()
             )
-            session.add(attempt)
-            target.lease_until = now + self.policy.lease
-            request = request_for(session, self.settings, target, account)
-            session.flush()
-            return Prepared(
-                target_id=target.id,
-                post_id=target.post_id,
-                account_id=account.id,
-                attempt_id=attempt.id,
-                request=request,
-                progress={str(k): str(v) for k, v in (target.progress or {}).items()},
-                needs_check=target.needs_check,
-                started=time.perf_counter(),
-            )
+            + 1
+        )
+        attempt = PublishAttempt(
+            target_id=target.id,
+            number=number,
+            worker=self.owner,
+            started_at=now,
+            outcome=AttemptOutcome.running,
+            steps={},
+        )
+        session.add(attempt)
+        target.lease_until = now + self.policy.lease
+        request = request_for(session, self.settings, target, account)
+        session.flush()
+        return Prepared(
+            target_id=target.id,
+            post_id=target.post_id,
+            account_id=account.id,
+            attempt_id=attempt.id,
+            request=request,
+            progress={str(k): str(v) for k, v in (target.progress or {}).items()},
+            needs_check=target.needs_check,
+            started=time.perf_counter(),
+        )
 
     def _budget_wait(self, session: Session, account_id: int, now: datetime) -> datetime | None:
         """When the account's recorded write budget is spent: its reset time."""
@@ -387,81 +405,83 @@ class Publisher:
             attempt.platform_code = error.code
             attempt.message = error.message[:4000]
 
-    def _published(self, prepared: Prepared, result: PublishResult) -> TargetStatus | None:
-        with self.database.session() as session:
-            target = repository.leased(session, prepared.target_id, self.owner)
-            if target is None:
-                log.warning("publishing.lease.lost_at_record")
-                return None
-            self._finish_attempt(
-                session,
-                prepared,
-                AttemptOutcome.recovered if prepared.needs_check else AttemptOutcome.published,
-            )
-            target.remote_id = result.remote_id
-            target.remote_url = result.remote_url
-            target.warnings = list(result.warnings)
-            target.published_at = utcnow()
-            target.needs_check = False
-            target.last_error = None
-            target.last_error_code = None
-            self._settle(session, target, None, TargetStatus.published, None)
-            notices.resolve_notices(session, post_id=target.post_id, kind="publish_failed")
+    def _published(
+        self, session: Session, prepared: Prepared, result: PublishResult
+    ) -> TargetStatus | None:
+        target = repository.leased(session, prepared.target_id, self.owner)
+        if target is None:
+            log.warning("publishing.lease.lost_at_record")
+            return None
+        self._finish_attempt(
+            session,
+            prepared,
+            AttemptOutcome.recovered if prepared.needs_check else AttemptOutcome.published,
+        )
+        target.remote_id = result.remote_id
+        target.remote_url = result.remote_url
+        target.warnings = list(result.warnings)
+        target.published_at = utcnow()
+        target.needs_check = False
+        target.last_error = None
+        target.last_error_code = None
+        self._settle(session, target, None, TargetStatus.published, None)
+        notices.resolve_notices(session, post_id=target.post_id, kind="publish_failed")
         log.info("publishing.target.published", remote_id=result.remote_id)
         return TargetStatus.published
 
-    def _failed(self, prepared: Prepared, error: ProviderError) -> TargetStatus | None:
+    def _failed(
+        self, session: Session, prepared: Prepared, error: ProviderError
+    ) -> TargetStatus | None:
         now = utcnow()
-        with self.database.session() as session:
-            target = repository.leased(session, prepared.target_id, self.owner)
-            if target is None:
-                return None
-            account = session.get(SocialAccount, prepared.account_id)
-            target.last_error = error.message
-            target.last_error_code = error.code
-            if isinstance(error, NotReady):
-                self._finish_attempt(session, prepared, AttemptOutcome.not_ready, error)
-                return self._retry_at(
+        target = repository.leased(session, prepared.target_id, self.owner)
+        if target is None:
+            return None
+        account = session.get(SocialAccount, prepared.account_id)
+        target.last_error = error.message
+        target.last_error_code = error.code
+        if isinstance(error, NotReady):
+            self._finish_attempt(session, prepared, AttemptOutcome.not_ready, error)
+            return self._retry_at(
+                session,
+                target,
+                now + timedelta(seconds=max(1.0, error.retry_after)),
+                error.message,
+                count=False,
+            )
+        if isinstance(error, ReauthRequired):
+            self._finish_attempt(session, prepared, AttemptOutcome.reauth_required, error)
+            assert account is not None
+            self._pause(session, target, account)
+            return TargetStatus.paused
+        if isinstance(error, Rejected):
+            self._finish_attempt(session, prepared, AttemptOutcome.rejected, error)
+            return self._settle(session, target, account, TargetStatus.failed, error.message)
+        if isinstance(error, RateLimited):
+            self._finish_attempt(session, prepared, AttemptOutcome.rate_limited, error)
+            wait = max(timedelta(seconds=error.retry_after), self.policy.backoff[0])
+            if now + wait > target.scheduled_at + self.policy.rate_limit_patience:
+                return self._settle(
                     session,
                     target,
-                    now + timedelta(seconds=max(1.0, error.retry_after)),
-                    error.message,
-                    count=False,
+                    account,
+                    TargetStatus.failed,
+                    f"still rate limited a day after its time: {error.message}",
                 )
-            if isinstance(error, ReauthRequired):
-                self._finish_attempt(session, prepared, AttemptOutcome.reauth_required, error)
-                assert account is not None
-                self._pause(session, target, account)
-                return TargetStatus.paused
-            if isinstance(error, Rejected):
-                self._finish_attempt(session, prepared, AttemptOutcome.rejected, error)
-                return self._settle(session, target, account, TargetStatus.failed, error.message)
-            if isinstance(error, RateLimited):
-                self._finish_attempt(session, prepared, AttemptOutcome.rate_limited, error)
-                wait = max(timedelta(seconds=error.retry_after), self.policy.backoff[0])
-                if now + wait > target.scheduled_at + self.policy.rate_limit_patience:
-                    return self._settle(
-                        session,
-                        target,
-                        account,
-                        TargetStatus.failed,
-                        f"still rate limited a day after its time: {error.message}",
-                    )
-                return self._retry_at(
-                    session, target, now + wait, f"rate limited: {error.message}", count=False
-                )
-            if isinstance(error, OutcomeUnknown):
-                self._finish_attempt(session, prepared, AttemptOutcome.unknown, error)
-                target.needs_check = True
-                return self._retry_at(
-                    session,
-                    target,
-                    now + self.policy.recheck_after,
-                    f"no answer from the platform ({error.message}); checking whether the post "
-                    "went out before trying again",
-                )
-            self._finish_attempt(session, prepared, AttemptOutcome.retry, error)
-            return self._retry_at(session, target, None, error.message)
+            return self._retry_at(
+                session, target, now + wait, f"rate limited: {error.message}", count=False
+            )
+        if isinstance(error, OutcomeUnknown):
+            self._finish_attempt(session, prepared, AttemptOutcome.unknown, error)
+            target.needs_check = True
+            return self._retry_at(
+                session,
+                target,
+                now + self.policy.recheck_after,
+                f"no answer from the platform ({error.message}); checking whether the post "
+                "went out before trying again",
+            )
+        self._finish_attempt(session, prepared, AttemptOutcome.retry, error)
+        return self._retry_at(session, target, None, error.message)
 
     def _retry_at(
         self,

@@ -20,11 +20,11 @@ import structlog
 from sqlalchemy.orm import Session
 
 from growth_manager.config import Settings
-from growth_manager.db import Database
+from growth_manager.db import Database, unit_of_work
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, SocialAccount
 from growth_manager.notifications import notices
-from growth_manager.providers.base import PlatformKey, SocialProvider, TokenSet
+from growth_manager.providers.base import AccountProfile, PlatformKey, SocialProvider, TokenSet
 from growth_manager.providers.errors import (
     OutcomeUnknown,
     ProviderError,
@@ -133,104 +133,122 @@ class TokenKeeper:
         return provider_for(platform, require_config(self.settings, platform), observe)
 
     def refresh(self, account_id: int, *, force: bool = False) -> RefreshOutcome:
-        """Refresh one account's token if due (or ``force``), under a lease."""
+        """Refresh one account's token if due (or ``force``), as one unit of work: the lease
+        (and the token to present) in one transaction, the platform's answer with none open,
+        the new pair (or the failure) and the lease's release in another."""
         owner = lease_owner()
-        now = utcnow()
-        with self.database.session() as session:
+        skipped: RefreshOutcome | None = None
+
+        def claim(session: Session) -> tuple[TokenSet, SocialProvider] | None:
+            nonlocal skipped
+            now = utcnow()
             account = session.get(SocialAccount, account_id)
             if account is None or account.status == AccountStatus.disconnected:
-                return RefreshOutcome(account_id, "skipped")
+                skipped = RefreshOutcome(account_id, "skipped")
+                return None
             margin = refresh_margins().get(account.platform, DEFAULT_MARGIN)
             due = account.expires_at is not None and account.expires_at <= now + margin
             if not (force or due):
-                return RefreshOutcome(account_id, "skipped")
+                skipped = RefreshOutcome(account_id, "skipped")
+                return None
             if not repository.take_refresh_lease(session, account_id, owner, now, now + LEASE):
-                return RefreshOutcome(account_id, "busy")
-        # The lease is committed: the HTTP call runs outside any transaction.
-        try:
-            with self.database.session() as session:
-                account = session.get(SocialAccount, account_id)
-                assert account is not None
-                token = token_of(account)
-                provider = self.provider(account)
-            try:
-                fresh = provider.refresh(token)
-            except (ReauthRequired, Rejected) as exc:
-                # Rejected too: X and LinkedIn answer a dead (used, revoked, expired) refresh
-                # token with 400 invalid_request, which no retry will ever change.
-                with self.database.session() as session:
-                    account = session.get(SocialAccount, account_id)
-                    assert account is not None
-                    reason = f"{account.platform} refused to renew the token: {exc.message}"
-                    if (account.status_reason or "").endswith(LOST_ANSWER):
-                        reason = (
-                            f"{account.platform} refused to renew the token ({exc.message}): an "
-                            "earlier renewal most likely succeeded but its answer was lost, and "
-                            "the single-use refresh token it consumed cannot be used again"
-                        )
-                    mark_reauth_required(session, account, reason)
-                return RefreshOutcome(account_id, "reauth_required")
-            except ProviderError as exc:
-                return self._refresh_failed(account_id, exc)
-            # Commit the new pair before anything uses it: the old refresh token is now dead.
-            with self.database.session() as session:
-                account = session.get(SocialAccount, account_id)
-                assert account is not None
-                account.access_token = fresh.access_token
-                if fresh.refresh_token:
-                    rotated = fresh.refresh_token != account.refresh_token
-                    account.refresh_token = fresh.refresh_token
-                    # A refresh token that did not rotate (LinkedIn) keeps its deadline; the
-                    # remaining lifetime the platform reports would only add clock drift.
-                    if fresh.refresh_expires_at is not None and (
-                        rotated or account.refresh_expires_at is None
-                    ):
-                        account.refresh_expires_at = fresh.refresh_expires_at
-                account.expires_at = fresh.expires_at
-                account.last_refreshed_at = utcnow()
-                account.refresh_failures = 0
-                account.next_refresh_attempt_at = None
-                if account.status != AccountStatus.active:
-                    account.status = AccountStatus.active
-                    account.status_reason = None
-                notices.resolve_for_account(session, account, "refresh_failing")
-            log.info("accounts.token.refreshed", account_id=account_id)
-            return RefreshOutcome(account_id, "refreshed")
-        finally:
-            with self.database.session() as session:
-                repository.release_refresh_lease(session, account_id, owner)
+                skipped = RefreshOutcome(account_id, "busy")
+                return None
+            return token_of(account), self.provider(account)
 
-    def _refresh_failed(self, account_id: int, exc: ProviderError) -> RefreshOutcome:
-        with self.database.session() as session:
+        def call(claimed: tuple[TokenSet, SocialProvider]) -> TokenSet | ProviderError:
+            token, provider = claimed
+            try:
+                return provider.refresh(token)
+            except ProviderError as exc:
+                return exc
+
+        def record(
+            session: Session, _claimed: object, answer: TokenSet | ProviderError
+        ) -> RefreshOutcome:
             account = session.get(SocialAccount, account_id)
             assert account is not None
-            account.refresh_failures += 1
-            if isinstance(exc, OutcomeUnknown) and rotates_refresh_tokens(account.platform):
-                # The platform may have rotated the refresh token and the answer was lost: the
-                # stored one is then dead. The next attempt tells; until then keep trying.
-                reason = LOST_ANSWER
-            elif isinstance(exc, RateLimited):
-                reason = f"rate limited, retrying in {int(exc.retry_after)} s"
-            else:
-                reason = exc.message
-            delay = (
-                timedelta(seconds=exc.retry_after)
-                if isinstance(exc, RateLimited)
-                else min(MAX_BACKOFF, timedelta(minutes=2 ** min(account.refresh_failures, 6)))
+            repository.release_refresh_lease(session, account_id, owner)
+            if isinstance(answer, ReauthRequired | Rejected):
+                # Rejected too: X and LinkedIn answer a dead (used, revoked, expired) refresh
+                # token with 400 invalid_request, which no retry will ever change.
+                reason = f"{account.platform} refused to renew the token: {answer.message}"
+                if (account.status_reason or "").endswith(LOST_ANSWER):
+                    reason = (
+                        f"{account.platform} refused to renew the token ({answer.message}): an "
+                        "earlier renewal most likely succeeded but its answer was lost, and "
+                        "the single-use refresh token it consumed cannot be used again"
+                    )
+                mark_reauth_required(session, account, reason)
+                return RefreshOutcome(account_id, "reauth_required")
+            if isinstance(answer, ProviderError):
+                return self._refresh_failed(session, account, answer)
+            # Committed with this transaction, before anything uses it: the old refresh token
+            # is now dead.
+            fresh = answer
+            account.access_token = fresh.access_token
+            if fresh.refresh_token:
+                rotated = fresh.refresh_token != account.refresh_token
+                account.refresh_token = fresh.refresh_token
+                # A refresh token that did not rotate (LinkedIn) keeps its deadline; the
+                # remaining lifetime the platform reports would only add clock drift.
+                if fresh.refresh_expires_at is not None and (
+                    rotated or account.refresh_expires_at is None
+                ):
+                    account.refresh_expires_at = fresh.refresh_expires_at
+            account.expires_at = fresh.expires_at
+            account.last_refreshed_at = utcnow()
+            account.refresh_failures = 0
+            account.next_refresh_attempt_at = None
+            if account.status != AccountStatus.active:
+                account.status = AccountStatus.active
+                account.status_reason = None
+            notices.resolve_for_account(session, account, "refresh_failing")
+            log.info("accounts.token.refreshed", account_id=account_id)
+            return RefreshOutcome(account_id, "refreshed")
+
+        try:
+            outcome = unit_of_work(self.database, claim, call, record)
+        except Exception:
+            # Whatever broke after the lease was taken, the next try need not wait it out.
+            with self.database.session() as session:
+                repository.release_refresh_lease(session, account_id, owner)
+            raise
+        return (
+            outcome if outcome is not None else (skipped or RefreshOutcome(account_id, "skipped"))
+        )
+
+    def _refresh_failed(
+        self, session: Session, account: SocialAccount, exc: ProviderError
+    ) -> RefreshOutcome:
+        account_id = account.id
+        account.refresh_failures += 1
+        if isinstance(exc, OutcomeUnknown) and rotates_refresh_tokens(account.platform):
+            # The platform may have rotated the refresh token and the answer was lost: the
+            # stored one is then dead. The next attempt tells; until then keep trying.
+            reason = LOST_ANSWER
+        elif isinstance(exc, RateLimited):
+            reason = f"rate limited, retrying in {int(exc.retry_after)} s"
+        else:
+            reason = exc.message
+        delay = (
+            timedelta(seconds=exc.retry_after)
+            if isinstance(exc, RateLimited)
+            else min(MAX_BACKOFF, timedelta(minutes=2 ** min(account.refresh_failures, 6)))
+        )
+        account.next_refresh_attempt_at = utcnow() + delay
+        account.status = AccountStatus.refresh_failing
+        account.status_reason = f"Token refresh failing: {reason}"
+        expired = account.expires_at is not None and account.expires_at <= utcnow()
+        if expired or account.refresh_failures >= 3:
+            notices.raise_for_account(
+                session,
+                account,
+                "refresh_failing",
+                f"Can't renew the token of {account.name}",
+                f"{account.platform} answered: {exc.message}. We keep retrying "
+                f"(attempt {account.refresh_failures}).",
             )
-            account.next_refresh_attempt_at = utcnow() + delay
-            account.status = AccountStatus.refresh_failing
-            account.status_reason = f"Token refresh failing: {reason}"
-            expired = account.expires_at is not None and account.expires_at <= utcnow()
-            if expired or account.refresh_failures >= 3:
-                notices.raise_for_account(
-                    session,
-                    account,
-                    "refresh_failing",
-                    f"Can't renew the token of {account.name}",
-                    f"{account.platform} answered: {exc.message}. We keep retrying "
-                    f"(attempt {account.refresh_failures}).",
-                )
         log.warning(
             "accounts.token.refresh_failed",
             account_id=account_id,
@@ -289,13 +307,14 @@ class TokenKeeper:
 
     def verify(self, account_id: int) -> SocialAccount:
         """Prove the connection works with a cheap authenticated call (and refresh the name,
-        avatar and follower count on the way)."""
-        with self.database.session() as session:
+        avatar and follower count on the way). A failure is recorded on the account by
+        :meth:`call` and raised."""
+
+        def claim(session: Session) -> str | None:
             account = session.get(SocialAccount, account_id)
-            assert account is not None
-            external_id = account.external_id
-        profile = self.call(account_id, lambda p, t: p.verify(external_id, t))
-        with self.database.session() as session:
+            return account.external_id if account is not None else None
+
+        def record(session: Session, _external_id: str, profile: AccountProfile) -> SocialAccount:
             account = session.get(SocialAccount, account_id)
             assert account is not None
             account.name = profile.name or account.name
@@ -307,7 +326,17 @@ class TokenKeeper:
                 account.status = AccountStatus.active
                 account.status_reason = None
                 notices.resolve_for_account(session, account)
-        return account
+            return account
+
+        verified = unit_of_work(
+            self.database,
+            claim,
+            lambda external_id: self.call(account_id, lambda p, t: p.verify(external_id, t)),
+            record,
+        )
+        if verified is None:
+            raise ReauthRequired("unknown", f"account {account_id} does not exist")
+        return verified
 
     def warn_expiring(self, now: datetime | None = None) -> int:
         """Notify owners 7 days before an expiry only they can fix (a LinkedIn refresh token's
