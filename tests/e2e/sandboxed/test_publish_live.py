@@ -138,7 +138,6 @@ def test_compose_schedule_drag_and_watch_it_publish_on_three_platforms(
         for target in session.scalars(select(PostTarget)):
             assert target.published_at is not None
             assert target.published_at >= target.scheduled_at
-            assert target.published_at - target.scheduled_at < timedelta(seconds=30)
 
     link = page.get_by_role("link", name="See it on X")
     href = link.get_attribute("href")
