@@ -30,7 +30,6 @@ from growth_manager.business.access import (
 )
 from growth_manager.business.schemas import (
     DAY_NAMES,
-    PLATFORM_ORDER,
     BusinessCreate,
     BusinessUpdate,
     MemberAdd,
@@ -41,6 +40,7 @@ from growth_manager.business.service import businesses, members, stored_fields, 
 from growth_manager.errors import AppError, plain_validation_message
 from growth_manager.kit.timeofday import split_times
 from growth_manager.models.business import Business, Role, Strategy
+from growth_manager.models.content import PLATFORM_ORDER
 from growth_manager.models.user import User
 from growth_manager.providers.registry import descriptor
 from growth_manager.web.templating import flash, page_context, redirect, render

@@ -27,9 +27,8 @@ from pydantic_core import PydanticCustomError
 
 from growth_manager.kit.timeofday import NotATime, hour_of
 from growth_manager.models.business import Business, Role, Strategy
-from growth_manager.models.content import Platform
+from growth_manager.models.content import PLATFORM_ORDER, Platform
 
-PLATFORM_ORDER: tuple[Platform, ...] = tuple(Platform)
 MAX_LIST_ITEMS = 50
 MAX_LIST_ITEM_CHARS = 100
 MAX_TEXT_CHARS = 5000

@@ -28,7 +28,7 @@ from growth_manager.content.schemas import (
 )
 from growth_manager.content.service import drafts, media
 from growth_manager.errors import NotFound
-from growth_manager.models.content import PostStatus
+from growth_manager.models.content import PLATFORM_ORDER, PostStatus
 
 router = APIRouter(prefix="/api/v1", tags=["content"])
 
@@ -66,7 +66,7 @@ VALIDATION_DESCRIPTION = (
 def measure_text(
     body: MeasureRequest, user: CurrentUser, _limit: MeasureRateLimit
 ) -> MeasureResponse:
-    platforms = rules.ordered(body.platforms) if body.platforms else list(rules.PLATFORM_ORDER)
+    platforms = rules.ordered(body.platforms) if body.platforms else list(PLATFORM_ORDER)
     results = []
     for platform in platforms:
         variant = body.variants.get(platform)
@@ -97,7 +97,7 @@ def platform_rules(user: CurrentUser) -> dict[str, object]:
                     "requires_media": item.media.requires_media,
                 },
             }
-            for item in (rules.RULES[p] for p in rules.PLATFORM_ORDER)
+            for item in (rules.RULES[p] for p in PLATFORM_ORDER)
         ]
     }
 

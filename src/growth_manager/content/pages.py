@@ -27,7 +27,7 @@ from growth_manager.content.schemas import (
 from growth_manager.content.service import DraftInvalid, drafts
 from growth_manager.errors import AppError, InvalidInput, describe_validation_errors
 from growth_manager.models.business import Role
-from growth_manager.models.content import Platform, Post
+from growth_manager.models.content import PLATFORM_ORDER, Platform, Post
 from growth_manager.web.templating import flash, page_context, redirect, render
 
 # The editor's fields as the form names them, for validation messages.
@@ -76,7 +76,7 @@ class DraftForm(BaseModel):
             platform: (getattr(self, f"variant_{platform.value}") or "")
             if getattr(self, f"custom_{platform.value}")
             else None
-            for platform in rules.PLATFORM_ORDER
+            for platform in PLATFORM_ORDER
         }
 
     def strategy(self) -> int | None:
@@ -194,7 +194,7 @@ def _editor(
                     "custom": bool(getattr(form, f"custom_{p.value}")),
                     "text": getattr(form, f"variant_{p.value}"),
                 }
-                for p in rules.PLATFORM_ORDER
+                for p in PLATFORM_ORDER
             },
         }
     else:
@@ -209,14 +209,14 @@ def _editor(
             "strategy_id": str(post.strategy_id) if post and post.strategy_id else "",
             "platforms": [p.value for p in rules.ordered(post.platforms)]
             if post
-            else [p.value for p in rules.PLATFORM_ORDER],
+            else [p.value for p in PLATFORM_ORDER],
             "variants": {
                 p.value: {"custom": p in variants, "text": variants.get(p, "")}
-                for p in rules.PLATFORM_ORDER
+                for p in PLATFORM_ORDER
             },
         }
     checks = []
-    for platform in rules.PLATFORM_ORDER:
+    for platform in PLATFORM_ORDER:
         variant = state["variants"][platform.value]
         text = variant["text"] if variant["custom"] else state["base"]
         checks.append(
@@ -237,7 +237,7 @@ def _editor(
             "can_mix": item.media.can_mix,
             "requires_media": item.media.requires_media,
         }
-        for item in (rules.RULES[p] for p in rules.PLATFORM_ORDER)
+        for item in (rules.RULES[p] for p in PLATFORM_ORDER)
     ]
     can_edit = access.role.allows(Role.editor)
     return render(

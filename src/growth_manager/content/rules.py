@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from growth_manager.content.records import Draft
-from growth_manager.models.content import MediaKind, Platform
+from growth_manager.models.content import PLATFORM_ORDER, MediaKind, Platform
 from growth_manager.providers.registry import descriptor
 
 
@@ -77,8 +77,6 @@ def _rules(platform: Platform) -> PlatformRules:
     )
 
 
-# Drafts are written for the platforms of the Platform column, in its order.
-PLATFORM_ORDER: tuple[Platform, ...] = tuple(Platform)
 RULES: dict[Platform, PlatformRules] = {platform: _rules(platform) for platform in PLATFORM_ORDER}
 
 

@@ -30,7 +30,7 @@ from growth_manager.config import Settings
 from growth_manager.content import mediafiles
 from growth_manager.content.records import DraftRecord
 from growth_manager.content.repository import ContentRepository, content_repository
-from growth_manager.content.rules import PLATFORM_ORDER, effective_texts, measure, ordered
+from growth_manager.content.rules import effective_texts, measure, ordered
 from growth_manager.content.schemas import DraftCreate, DraftUpdate
 from growth_manager.db import after_commit
 from growth_manager.errors import (
@@ -41,6 +41,7 @@ from growth_manager.errors import (
     UnsupportedMedia,
 )
 from growth_manager.models.content import (
+    PLATFORM_ORDER,
     MediaAsset,
     MediaKind,
     Platform,

@@ -33,6 +33,10 @@ class Platform(enum.StrEnum):
     instagram = "instagram"
 
 
+# The one order platforms are listed in wherever a draft or strategy shows them.
+PLATFORM_ORDER: tuple[Platform, ...] = tuple(Platform)
+
+
 class PostStatus(enum.StrEnum):
     draft = "draft"
     scheduled = "scheduled"
