@@ -9,7 +9,7 @@ from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.models.content import Post, PostVariant
 from tests.conftest import json_of
-from tests.content.conftest import World
+from tests.support.world import World
 
 X_TOO_LONG = "a" * 268 + " https://example.com/page"  # weighs 292 on X
 

@@ -18,8 +18,8 @@ from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.models.content import MediaAsset, PostMedia
 from tests.conftest import json_of
-from tests.content.conftest import World
 from tests.content.support import files_under, image_bytes, mp4_bytes
+from tests.support.world import World
 
 
 def media_url(world: World) -> str:

@@ -16,9 +16,9 @@ from sqlalchemy import func, select
 from growth_manager.db import Database
 from growth_manager.models.content import Post
 from growth_manager.models.user import User
-from tests.content.conftest import World
 from tests.content.support import image_bytes
 from tests.support.factories import csrf_of
+from tests.support.world import World
 
 X_TOO_LONG = "a" * 268 + " https://example.com/page"  # weighs 292 on X
 

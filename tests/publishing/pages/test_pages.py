@@ -26,8 +26,8 @@ from growth_manager.models.publishing import (
 from growth_manager.models.user import User
 from growth_manager.providers.registry import descriptor
 from growth_manager.publishing.timing import zone_info
-from tests.content.conftest import World
 from tests.support.factories import csrf_of
+from tests.support.world import World
 
 SignedIn = Callable[[User], TestClient]
 
