@@ -60,6 +60,11 @@ class Store:
             connect_args={"check_same_thread": False, "timeout": 30},
         )
         event.listen(self.engine, "connect", _sqlite_pragmas)
+        # Every unit of work takes the write lock when it begins. A deferred transaction that
+        # reads and then writes fails at once with "database is locked" when another thread
+        # wrote in between (its snapshot is stale, so SQLite can't wait it out): handlers read
+        # then write all the time (next id, then insert).
+        event.listen(self.engine, "begin", _begin_immediate)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def create_all(self) -> None:
@@ -127,7 +132,13 @@ class Store:
                 conn.execute(table.insert(), converted)
 
 
+def _begin_immediate(connection: Any) -> None:
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite's own implicit BEGIN is off, so the "begin" listener decides how to begin.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
