@@ -201,7 +201,8 @@ def broker_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def worker_settings(settings: Settings, broker_url: str) -> Settings:
-    return settings.model_copy(update={"broker_url": broker_url})
+    # Job tests are not about publishing: no dispatcher thread that outlives their worker.
+    return settings.model_copy(update={"broker_url": broker_url, "publish_dispatcher": False})
 
 
 @pytest.fixture

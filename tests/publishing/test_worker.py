@@ -18,6 +18,7 @@ from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.publishing import PostTarget, TargetStatus
+from growth_manager.publishing import dispatcher as dispatching
 from growth_manager.publishing.dispatcher import Dispatcher
 from growth_manager.publishing.engine import Publisher
 from growth_manager.worker.celery_app import create_celery
@@ -48,6 +49,9 @@ def publish_worker(publish_app: Celery) -> Iterator[Any]:
         shutdown_timeout=30,
     ) as running:
         yield running
+    # The test harness's worker sends no worker_shutdown: stop its dispatcher here, so no
+    # thread outlives the test and publishes another test's posts.
+    dispatching.stop()
 
 
 def statuses(database: Database, post_id: int) -> list[TargetStatus]:
