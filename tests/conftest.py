@@ -212,3 +212,13 @@ def celery_app(worker_settings: Settings, database: Database) -> Iterator[Celery
     app.set_default()
     yield app
     app.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_dispatcher_outlives_its_test() -> Iterator[None]:
+    """A publishing dispatcher left running would claim later tests' posts."""
+    yield
+    import threading
+
+    leaked = [t for t in threading.enumerate() if t.name == "publish-dispatcher" and t.is_alive()]
+    assert not leaked, "a publishing dispatcher is still running after the test"

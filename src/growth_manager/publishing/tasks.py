@@ -27,7 +27,8 @@ from growth_manager.worker.tasks import database_for, settings_for, task
 
 log = structlog.get_logger(__name__)
 
-# Every publishing.* job goes to the "publish" queue (task_routes in worker/celery_app.py).
+# Every publishing.* job goes to this queue (task_routes in worker/celery_app.py).
+QUEUE = "publish"
 SWEEP_EVERY = timedelta(seconds=30)
 # A sweep stops claiming after this long, well before the next one is sent.
 SWEEP_BUDGET_SECONDS = 20.0
@@ -80,9 +81,17 @@ def delete_remote_post(database: Database, target_id: int) -> str:
     return delete_remote(database, settings_for(app), target_id)
 
 
+def _consumes_publish(app: Any) -> bool:
+    """Whether this worker takes the publish queue (``-Q`` may leave it to other workers)."""
+    consume_from = getattr(
+        getattr(getattr(app, "amqp", None), "queues", None), "consume_from", None
+    )
+    return not consume_from or QUEUE in consume_from
+
+
 def _start(app: Any) -> None:
     settings = settings_for(app)
-    if not settings.publish_dispatcher:
+    if not settings.publish_dispatcher or not _consumes_publish(app):
         return
     dispatcher.start(
         Publisher(database_for(app), settings),
