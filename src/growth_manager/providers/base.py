@@ -8,7 +8,7 @@ failure it raises is one of :mod:`growth_manager.providers.errors`.
 from __future__ import annotations
 
 import fnmatch
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any, Protocol
@@ -121,6 +121,10 @@ class Descriptor:
     # What each rate-limit budget is for, in words: (scope, "METHOD /path" glob, words), first
     # match wins. The platform's rate-limit headers name raw API paths; people need the purpose.
     budget_purposes: tuple[tuple[str, str, str], ...] = ()
+    # Analytics: the most posts one ``post_metrics`` call reads (one HTTP request where the
+    # platform allows it), and the budget (``"METHOD /path"`` glob) that read spends.
+    metrics_batch: int = 1
+    metrics_endpoint: str = ""
 
     def budget_purpose(self, scope: str, endpoint: str) -> str:
         """Plain words for the budget ``scope`` reported on ``endpoint`` ("GET /2/users/me")."""
@@ -286,6 +290,100 @@ class PublishResult:
     warnings: tuple[str, ...] = ()
 
 
+# --- analytics reads ------------------------------------------------------------------------
+# The one vocabulary every platform's numbers are normalized to (``MetricValue.metric``). A
+# metric a platform does not report for a post is simply absent ("not available"), never 0.
+METRICS: dict[str, str] = {
+    "likes": "Likes (X likes, LinkedIn likes, Instagram likes)",
+    "comments": "Comments and replies",
+    "shares": "Shares (LinkedIn reshares, Facebook shares, Instagram shares)",
+    "reactions": "Reactions of every kind (Facebook, LinkedIn)",
+    "reposts": "Reposts (X retweets)",
+    "quotes": "Quote posts (X)",
+    "bookmarks": "Bookmarks (X)",
+    "saves": "Saves (Instagram saved)",
+    "impressions": "Times the post was seen (impressions or views)",
+    "reach": "Unique people who saw it",
+    "clicks": "Clicks on the post or its links",
+    "profile_clicks": "Clicks through to the profile",
+    "video_views": "Video views",
+    "watch_time": "Video watch time, in seconds",
+    "engagements": "Engagements as the platform counts them",
+    "followers": "Followers of the account",
+    "following": "Accounts the account follows",
+    "posts_count": "Posts the account has published",
+    "follower_gain": "New followers in the period",
+    "page_views": "Views of the profile or page",
+}
+
+
+@dataclass(frozen=True)
+class AccountRef:
+    """Which account a read is for: what the platform needs to address it."""
+
+    external_id: str
+    kind: AccountKind
+    parent_external_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MetricValue:
+    """One number read from a platform, with where it came from.
+
+    ``metric`` is a key of :data:`METRICS`; ``source_field`` the platform's own name for it
+    (``public_metrics.like_count``, ``post_media_view``, ``totalShareStatistics.clickCount``);
+    ``api_version`` the API version that answered (X "2", LinkedIn "202601", Graph "v23.0");
+    ``at`` the moment the value describes when it is history (a day's follower count), else
+    None (the value now)."""
+
+    metric: str
+    value: float
+    source_field: str
+    api_version: str
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RemotePost:
+    """A post found on the account (published by the product or not), for import."""
+
+    remote_id: str
+    published_at: datetime
+    text: str = ""
+    remote_url: str | None = None
+    media_kind: str | None = None  # "image" | "video" | "carousel" | None (text only)
+    # The post's current numbers when the listing carried them (saves a metrics read).
+    values: tuple[MetricValue, ...] = ()
+
+
+@dataclass(frozen=True)
+class PostMetricsBatch:
+    """The answer to one batched read of post metrics.
+
+    ``values`` maps each remote id read to its numbers; ``missing`` maps ids the platform did
+    not answer for (deleted, not visible to this token) to the platform's words; ``calls`` is
+    the number of HTTP requests the read made."""
+
+    values: Mapping[str, tuple[MetricValue, ...]]
+    missing: Mapping[str, str] = field(default_factory=dict)
+    calls: int = 1
+
+
+@dataclass(frozen=True)
+class AccountMetrics:
+    """An account's numbers now (``at`` None) and, when asked for history, one value per day
+    (``at`` set) as far back as the platform keeps it."""
+
+    values: tuple[MetricValue, ...]
+    calls: int = 1
+
+
+@dataclass(frozen=True)
+class RecentPosts:
+    posts: tuple[RemotePost, ...]
+    calls: int = 1
+
+
 class SocialProvider(Protocol):
     descriptor: Descriptor
     config: ProviderConfig
@@ -327,4 +425,22 @@ class SocialProvider(Protocol):
     def delete(self, request: PublishRequest, token: TokenSet, done: Progress) -> None:
         """Delete a published post (every part of a thread) from the platform. A post that is
         already gone is not an error."""
+        ...
+
+    # --- analytics (see AccountRef and MetricValue) ---------------------------------------
+    def post_metrics(
+        self, account: AccountRef, remote_ids: Sequence[str], token: TokenSet
+    ) -> PostMetricsBatch:
+        """The current numbers of up to ``descriptor.metrics_batch`` posts of ``account``."""
+        ...
+
+    def account_metrics(
+        self, account: AccountRef, token: TokenSet, since: datetime | None = None
+    ) -> AccountMetrics:
+        """Followers and the account-level insights the platform offers; with ``since``,
+        also their daily history from then on, where the platform keeps one."""
+        ...
+
+    def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
+        """The account's own posts published since ``since``, newest first."""
         ...
