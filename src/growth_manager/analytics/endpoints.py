@@ -21,6 +21,7 @@ from growth_manager.models.analytics import SyncRun, SyncStatus, SyncTrigger
 from growth_manager.models.business import Role
 from growth_manager.models.user import User
 from growth_manager.providers.registry import platforms, platforms_named
+from growth_manager.worker.endpoints import BusinessScheduleOut, on_scheduler_status
 from growth_manager.worker.tasks import load_task_modules, periodic_jobs
 
 router = APIRouter(prefix="/api/v1", tags=["analytics"])
@@ -412,6 +413,24 @@ def remove_schedule(access: BusinessOwner, session: DbSession) -> Response:
     if not runs.remove_schedule(session, access.business.id):
         raise NotFound("This business has no sync schedule of its own.")
     return Response(status_code=204)
+
+
+def _business_schedules(session: Any, user: User) -> list[BusinessScheduleOut]:
+    mine = [business.id for business, _role in businesses_of(session, user)]
+    return [
+        BusinessScheduleOut(
+            id=f"business-sync:{s.business_id}",
+            business_id=s.business_id,
+            name=f"analytics sync of business {s.business_id}",
+            interval_hours=s.interval_hours,
+            next_run_at=s.next_run_at,
+            last_run_at=s.last_run_at,
+        )
+        for s in runs.schedules_of(session, mine)
+    ]
+
+
+on_scheduler_status(_business_schedules)
 
 
 # --- connect: import the new account's history ---------------------------------------------------
