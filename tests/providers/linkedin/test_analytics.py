@@ -412,3 +412,11 @@ def test_recent_posts_stop_at_since(
     assert [p.remote_id for p in result.posts] == expected
     assert result.calls == len(transport.requests) == 1
     assert all(p.values == () for p in result.posts)
+
+
+def test_member_recent_posts_are_the_members_own(linkedin: LinkedIn) -> None:
+    since = now_of(linkedin.sandbox) - timedelta(days=90)
+    expected = [p.urn for p in posts_of(linkedin.sandbox, MEMBER) if p.published_at >= since]
+    result = linkedin.provider.recent_posts(PERSON, linkedin.token(), since)
+    assert [p.remote_id for p in result.posts] == expected
+    assert result.calls == 1
