@@ -367,7 +367,7 @@ class Syncer:
         tally.total_posts += len(due)
         with self.database.session() as session:
             _bump_run(session, work.run_id, total_posts=len(due))
-        size = max(1, descriptor(work.platform).metrics_batch)
+        size = descriptor(work.platform).metrics_batch_for(work.ref.kind)
         for start in range(0, len(due), size):
             blocked = self._blocked_until(work, utcnow())
             if blocked is not None:

@@ -63,4 +63,5 @@ DESCRIPTOR = Descriptor(
     # posts (member posts cost one memberCreatorPostAnalytics call per post and metric).
     metrics_batch=METRICS_BATCH,
     metrics_endpoint=METRICS_ENDPOINT,
+    metrics_batch_by_kind={"member": 1},
 )
