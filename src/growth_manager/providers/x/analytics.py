@@ -5,26 +5,26 @@ Wire contract: platform-apis.md §A.3 (``GET /2/tweets?ids=``, 1–100 ids; part
 
 Normalization (platform field → ``METRICS`` key; ``source_field`` carries the left column):
 
-=========================================  ==============  =====================================
-X field                                    metric          notes
-=========================================  ==============  =====================================
-``public_metrics.like_count``              likes
-``public_metrics.reply_count``             comments
-``public_metrics.retweet_count``           reposts
-``public_metrics.quote_count``             quotes
-``public_metrics.bookmark_count``          bookmarks
-``public_metrics.impression_count``        impressions     public since 2023 (§A.4)
-``non_public_metrics.impression_count``    impressions     only when public lacks it
-``non_public_metrics.url_link_clicks``     clicks          omitted by X on posts without a link
-``non_public_metrics.user_profile_clicks`` profile_clicks
-``non_public_metrics.engagements``         engagements
-``organic_metrics.url_link_clicks``        clicks          fallback (the spec's non_public
-``organic_metrics.user_profile_clicks``    profile_clicks  object may lack them, §A.4)
-``includes.media.public_metrics.view_count`` video_views   summed over the post's videos
-user ``public_metrics.followers_count``    followers
-user ``public_metrics.following_count``    following
-user ``public_metrics.tweet_count``        posts_count
-=========================================  ==============  =====================================
+============================================  ==============  ==============================
+X field                                       metric          notes
+============================================  ==============  ==============================
+``public_metrics.like_count``                 likes
+``public_metrics.reply_count``                comments
+``public_metrics.retweet_count``              reposts
+``public_metrics.quote_count``                quotes
+``public_metrics.bookmark_count``             bookmarks
+``public_metrics.impression_count``           impressions     public since 2023 (§A.4)
+``non_public_metrics.impression_count``       impressions     only if public lacks it
+``non_public_metrics.url_link_clicks``        clicks          absent on posts without a link
+``non_public_metrics.user_profile_clicks``    profile_clicks
+``non_public_metrics.engagements``            engagements
+``organic_metrics.url_link_clicks``           clicks          fallback: the spec's
+``organic_metrics.user_profile_clicks``       profile_clicks  non_public may lack it
+``includes.media.public_metrics.view_count``  video_views     sum over its videos
+user ``public_metrics.followers_count``       followers
+user ``public_metrics.following_count``       following
+user ``public_metrics.tweet_count``           posts_count
+============================================  ==============  ==============================
 
 Not read: ``promoted_metrics`` (promoted posts only; asking for it withholds every organic post),
 ``listed_count`` and the user's ``like_count`` (no metric of ours). X keeps no history of an
@@ -41,6 +41,11 @@ takes two (one per group). Posts withheld anyway (the platform's clock ahead of 
 again, public fields only, in one more request. With ids chunked in id order (newest first),
 at most one chunk mixes ages: 1,000 posts cost 10–11 requests (the measured figure is in
 ``tests/providers/x/test_analytics.py``); chunked in random order, at most 20.
+
+``recent_posts`` reads ``GET /2/users/:id/tweets`` (``exclude=replies,retweets``: a thread is
+its first post; first comments and reposts are not the account's posts) in two time windows,
+the last 29 days with the private fields and the days before with public ones, 100 posts a
+page: an import of 90 days under 100 posts a window costs 2 requests.
 """
 
 from __future__ import annotations
