@@ -77,9 +77,7 @@ def connect_x(gm: TestClient, owner: Owner, database: Database) -> int:
         return session.scalars(select(SocialAccount.id).where(SocialAccount.platform == "x")).one()
 
 
-def connect_linkedin(
-    gm: TestClient, owner: Owner, database: Database, kind: str = "member"
-) -> int:
+def connect_linkedin(gm: TestClient, owner: Owner, database: Database, kind: str = "member") -> int:
     """Consent on LinkedIn's page, then pick the first identity of ``kind`` (the member, or
     an ``organization`` page) on the product's picker."""
     response = finish(gm, owner, consent(start(gm, owner, "linkedin"), action="allow"))

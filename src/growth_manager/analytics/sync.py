@@ -106,7 +106,9 @@ class Tally:
 
     @property
     def status(self) -> str:
-        if self.reauth or (self.errors and self.synced == 0 and self.imported == 0):
+        # Deferred by a rate limit is not failed: the posts are read after the reset.
+        broken = [e for e in self.errors if e.get("code") != "rate_limited"]
+        if self.reauth or (broken and self.synced == 0 and self.imported == 0):
             return SyncStatus.failed.value
         if self.failed or self.rate_limited or self.errors:
             return SyncStatus.partial.value
@@ -275,7 +277,7 @@ class Syncer:
         except RateLimited as exc:
             tally.api_calls += 1
             tally.deferred_until = utcnow() + timedelta(seconds=max(exc.retry_after, 1.0))
-            tally.error(exc, account_id=work.account_id, code=exc.code or "rate_limited")
+            tally.error(exc, account_id=work.account_id, code="rate_limited")
             raise _Stop from exc
         except ReauthRequired as exc:
             tally.api_calls += 1

@@ -15,6 +15,7 @@ from growth_manager.analytics import runs
 from growth_manager.analytics.sync import Syncer
 from growth_manager.config import Settings
 from growth_manager.db import Database
+from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.analytics import MetricSnapshot, RemotePost, SyncRun, SyncTrigger
 from tests.support.owners import Owner
 from tests.support.sandbox import SandboxHandle
@@ -43,11 +44,15 @@ class Sandbox:
         )
         assert response.status_code == 200, response.text
 
-    def get(self, path: str, token: str, **params: str) -> Any:
+    def get(self, path: str, token: str, query: str = "") -> Any:
+        """``path?query`` (sent as written: Rest.li lists are encoded by hand) as the owner."""
         response = httpx2.get(
-            f"{self.handle.url}{path}",
-            params=params,
-            headers={"Authorization": f"Bearer {token}", "LinkedIn-Version": "202601"},
+            f"{self.handle.url}{path}" + (f"?{query}" if query else ""),
+            headers={
+                "Authorization": f"Bearer {token}",
+                "LinkedIn-Version": "202601",
+                "X-Restli-Protocol-Version": "2.0.0",
+            },
             timeout=10,
         )
         assert response.status_code == 200, response.text
@@ -107,6 +112,14 @@ def followed(database: Database, account_id: int) -> dict[str, RemotePost]:
             session.expunge(row)
             out[row.remote_id] = row
         return out
+
+
+def access_token(database: Database, account_id: int) -> str:
+    with database.session() as session:
+        account = session.get(SocialAccount, account_id)
+        assert account is not None
+        assert account.access_token
+        return account.access_token
 
 
 def snapshot_count(database: Database, **where: Any) -> int:
