@@ -122,8 +122,8 @@ class PlatformSyncStatus(BaseModel):
     next_sync: datetime | None = Field(description="When it is next synced (UTC).")
     last_error: str | None = Field(description="The latest problem, if its last sync had one.")
     rate_limit_remaining: int | None = Field(
-        description="Calls left in the budget its metrics reads spend, as the platform last "
-        "reported (null when it reports none or only percentages)."
+        description="Calls left in the tightest budget of the reads a sync makes, as the "
+        "platform last reported it (null when it reports none, or only percentages)."
     )
     deferred_until: datetime | None = Field(
         description="Its sync waits for a rate limit to reset until then."

@@ -282,9 +282,8 @@ def sync_status(session: Session, business_id: int) -> dict[str, Any]:
 def _metric_budgets(
     session: Session, accounts: list[SocialAccount], now: datetime
 ) -> dict[int, list[dict[str, Any]]]:
-    """Per account: the current budgets (with a count) of the endpoint its metrics read spends."""
-    import fnmatch
-
+    """Per account: the current budgets (with a count) of the reads a sync makes (its
+    platform's metrics read, and every other read the platform reported a budget for)."""
     out: dict[int, list[dict[str, Any]]] = {}
     by_id = {a.id: a for a in accounts}
     if not by_id:
@@ -294,8 +293,7 @@ def _metric_budgets(
     )
     for row in rows:
         account = by_id[row.social_account_id]
-        pattern = descriptor(account.platform).metrics_endpoint if account.platform else ""
-        if not pattern or not fnmatch.fnmatchcase(row.endpoint, pattern):
+        if not row.endpoint.startswith("GET "):
             continue
         if row.remaining is None or (row.reset_at is not None and row.reset_at <= now):
             continue

@@ -3,20 +3,36 @@ test database, and readers of what the sync stored and of the sandbox's own answ
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import httpx2
 import pytest
+from celery import Celery
+from celery.contrib.testing.worker import start_worker
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from growth_manager.analytics import runs
 from growth_manager.analytics.sync import Syncer
+from growth_manager.auth.dependencies import hash_api_token
 from growth_manager.config import Settings
 from growth_manager.db import Database
+from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import SocialAccount
-from growth_manager.models.analytics import MetricSnapshot, RemotePost, SyncRun, SyncTrigger
+from growth_manager.models.analytics import (
+    MetricSnapshot,
+    RemotePost,
+    SyncRun,
+    SyncStatus,
+    SyncTrigger,
+)
+from growth_manager.models.business import BusinessMember, Role
+from growth_manager.models.user import ApiToken, User
+from growth_manager.worker.celery_app import create_celery
 from tests.support.owners import Owner
 from tests.support.sandbox import SandboxHandle
 from tests.support.tokenhealth import connect_linkedin, connect_x
@@ -128,3 +144,50 @@ def snapshot_count(database: Database, **where: Any) -> int:
         for name, value in where.items():
             query = query.where(getattr(MetricSnapshot, name) == value)
         return int(session.scalar(query) or 0)
+
+
+def add_member(database: Database, business_id: int, role: Role, email: str) -> dict[str, str]:
+    """A member of ``role`` in the business; their bearer headers."""
+    with database.session() as session:
+        user = User(email=email, name=email.split("@", maxsplit=1)[0], password_hash="x")
+        session.add(user)
+        session.flush()
+        token = "gm_" + secrets.token_urlsafe(24)
+        session.add(
+            ApiToken(
+                user_id=user.id,
+                token_hash=hash_api_token(token),
+                expires_at=utcnow() + timedelta(days=1),
+            )
+        )
+        session.add(BusinessMember(business_id=business_id, user_id=user.id, role=role))
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def sync_app(sandbox_settings: Settings, broker_url: str, database: Database) -> Iterator[Celery]:
+    app = create_celery(sandbox_settings.model_copy(update={"broker_url": broker_url}))
+    app.set_current()
+    app.set_default()
+    yield app
+    app.close()
+
+
+@pytest.fixture
+def sync_worker(sync_app: Celery) -> Iterator[Any]:
+    """A real worker on the default queue, two threads: two accounts (or two triggers of one)
+    can sync at once."""
+    with start_worker(
+        sync_app,
+        pool="threads",
+        concurrency=2,
+        perform_ping_check=False,
+        queues=["default"],
+        shutdown_timeout=30,
+    ) as running:
+        yield running
+
+
+def finished(database: Database, run_id: int) -> SyncRun | None:
+    run = run_of(database, run_id)
+    return run if run.status != SyncStatus.running else None
