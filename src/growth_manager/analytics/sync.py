@@ -424,8 +424,17 @@ class Syncer:
             read = values.get(remote_id)
             if read is None:
                 failed += 1
+                # Deleted there, or no longer visible to this login: followed no more (its
+                # history stays), with the platform's words.
                 reason = str(missing.get(remote_id) or "the platform did not answer for it")
-                updates.append({"id": row_id, "last_error": reason})
+                updates.append(
+                    {
+                        "id": row_id,
+                        "last_error": reason,
+                        "gone_reason": reason,
+                        "next_sync_at": None,
+                    }
+                )
                 continue
             synced += 1
             snapshots.extend(_snapshot(work, row_id, value, now) for value in read)
