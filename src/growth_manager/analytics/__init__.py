@@ -1,0 +1,1 @@
+"""Analytics: metrics synced from the platforms, their history and what the dashboard shows."""
