@@ -43,6 +43,7 @@ ROUTER_MODULES = [
     "growth_manager.content.public",
     "growth_manager.connections.endpoints",
     "growth_manager.publishing.endpoints",
+    "growth_manager.analytics.endpoints",
     "growth_manager.analytics.views",
     "growth_manager.worker.endpoints",
     "growth_manager.web.pages",

@@ -140,6 +140,13 @@ class Settings(BaseSettings):
         description="After a platform call whose outcome is unknown, wait this long before "
         "looking for the post on the platform.",
     )
+    sync_wait_seconds: float = Field(
+        default=10.0,
+        ge=0,
+        le=60,
+        description="`POST /api/v1/analytics/refresh` waits this long for its sync to finish "
+        "and answers with the result; a longer sync answers 202 with an id to poll.",
+    )
     web_threads: int = Field(
         default=40,
         ge=1,

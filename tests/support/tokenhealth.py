@@ -77,8 +77,9 @@ def connect_x(gm: TestClient, owner: Owner, database: Database) -> int:
         return session.scalars(select(SocialAccount.id).where(SocialAccount.platform == "x")).one()
 
 
-def connect_linkedin(gm: TestClient, owner: Owner, database: Database) -> int:
-    """Consent on LinkedIn's page, then pick the member identity on the product's picker."""
+def connect_linkedin(gm: TestClient, owner: Owner, database: Database, kind: str = "member") -> int:
+    """Consent on LinkedIn's page, then pick the first identity of ``kind`` (the member, or
+    an ``organization`` page) on the product's picker."""
     response = finish(gm, owner, consent(start(gm, owner, "linkedin"), action="allow"))
     assert response.status_code == 303, response.text
     location = response.headers["location"]
@@ -88,13 +89,13 @@ def connect_linkedin(gm: TestClient, owner: Owner, database: Database) -> int:
     api = f"/api/v1/businesses/{owner.business_id}/connections/pending/{token}"
     pending = gm.get(api, headers=owner.headers)
     assert pending.status_code == 200, pending.text
-    member = next(i for i in pending.json()["identities"] if i["kind"] == "member")
+    member = next(i for i in pending.json()["identities"] if i["kind"] == kind)
     chosen = gm.post(api, json={"identities": [member["key"]]}, headers=owner.headers)
     assert chosen.status_code in (200, 201), chosen.text
     with database.session() as session:
         return session.scalars(
             select(SocialAccount.id).where(
-                SocialAccount.platform == "linkedin", SocialAccount.kind == "member"
+                SocialAccount.platform == "linkedin", SocialAccount.kind == kind
             )
         ).one()
 

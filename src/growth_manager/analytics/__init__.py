@@ -1,1 +1,2 @@
-"""Analytics: metrics synced from the platforms, their history and what the dashboard shows."""
+"""Analytics: synced metrics with history and provenance, sync runs and schedules, and the
+dashboard that shows them."""

@@ -74,6 +74,19 @@ FAILURE_REASONS: dict[str, str] = {
 }
 GENERIC_FAILURE = "The connection did not complete. Start again from the Connections page."
 
+# Parts of the product that start work for a newly connected (or reconnected) account register
+# it here (analytics: import its recent posts), so connecting needs to know none of them. Each
+# runs in the transaction that stores the account; work outside the database waits for its
+# commit.
+AccountConnected = Callable[[Session, SocialAccount, User], None]
+_on_connected: list[AccountConnected] = []
+
+
+def on_account_connected(hook: AccountConnected) -> AccountConnected:
+    if hook not in _on_connected:
+        _on_connected.append(hook)
+    return hook
+
 
 def failure_message(reason: str) -> str:
     return FAILURE_REASONS.get(reason, GENERIC_FAILURE)
@@ -582,6 +595,8 @@ class Connections:
         account.next_refresh_attempt_at = None
         session.flush()
         notices.resolve_for_account(session, account)
+        for hook in _on_connected:
+            hook(session, account, user)
         log.info(
             "accounts.connect.succeeded",
             account_id=account.id,

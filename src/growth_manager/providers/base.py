@@ -125,6 +125,12 @@ class Descriptor:
     # platform allows it), and the budget (``"METHOD /path"`` glob) that read spends.
     metrics_batch: int = 1
     metrics_endpoint: str = ""
+    # Account kinds whose reads cost more per post (LinkedIn members: a request per post and
+    # metric) read in smaller batches, so a rate limit mid-batch loses little.
+    metrics_batch_by_kind: Mapping[AccountKind, int] = field(default_factory=dict)
+
+    def metrics_batch_for(self, kind: AccountKind) -> int:
+        return max(1, self.metrics_batch_by_kind.get(kind, self.metrics_batch))
 
     def budget_purpose(self, scope: str, endpoint: str) -> str:
         """Plain words for the budget ``scope`` reported on ``endpoint`` ("GET /2/users/me")."""

@@ -59,6 +59,12 @@ def descriptors() -> tuple[Descriptor, ...]:
     return tuple(provider.descriptor for provider in _PROVIDERS.values())
 
 
+def platforms_named(name: str) -> tuple[PlatformKey, ...]:
+    """The platforms a route or filter name stands for: a platform key, one of its aliases
+    ("twitter"), or a family of platforms sharing a login ("meta")."""
+    return tuple(d.platform for d in descriptors() if name in (d.platform, d.family, *d.aliases))
+
+
 def provider_for(
     platform: PlatformKey, config: ProviderConfig, on_rate_limits: RateLimitObserver | None = None
 ) -> SocialProvider:

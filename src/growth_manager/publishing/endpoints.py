@@ -25,7 +25,7 @@ from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.business import Role
 from growth_manager.models.content import Post
 from growth_manager.models.publishing import PostTarget, TargetStatus
-from growth_manager.providers.registry import descriptor, is_platform
+from growth_manager.providers.registry import descriptor, is_platform, platforms_named
 from growth_manager.publishing import queue as queue_settings
 from growth_manager.publishing import repository, threads
 from growth_manager.publishing.queue import Queue
@@ -44,7 +44,7 @@ from growth_manager.publishing.schemas import (
     ThreadSplitIn,
     ThreadSplitOut,
 )
-from growth_manager.publishing.service import Composed, platforms_named, publishing
+from growth_manager.publishing.service import Composed, publishing
 from growth_manager.worker.tasks import enqueue
 
 router = APIRouter(prefix="/api/v1", tags=["publishing"])

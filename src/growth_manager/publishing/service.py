@@ -27,7 +27,7 @@ from growth_manager.models.publishing import (
     PostTarget,
     TargetStatus,
 )
-from growth_manager.providers.registry import descriptor, descriptors, is_platform
+from growth_manager.providers.registry import descriptor, is_platform
 from growth_manager.publishing import repository, slots, threads, timing
 from growth_manager.publishing.schemas import (
     PublishRequestBody,
@@ -77,12 +77,6 @@ class Composed:
     post: Post
     targets: list[PostTarget]
     notes: list[str] = field(default_factory=list)
-
-
-def platforms_named(name: str) -> tuple[str, ...]:
-    """The platforms a route or filter name stands for: a platform key, one of its aliases
-    ("twitter"), or a family of platforms sharing a login ("meta")."""
-    return tuple(d.platform for d in descriptors() if name in (d.platform, d.family, *d.aliases))
 
 
 def account_label(account: SocialAccount) -> str:

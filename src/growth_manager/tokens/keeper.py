@@ -111,6 +111,9 @@ class TokenKeeper:
         # Per keeper: a long-lived one (the publisher's) saves the writes; one made for a
         # single request records everything it sees.
         self.budgets = BudgetThrottle()
+        # Also told of every budget a response reports (account id, budgets), as it happens:
+        # for work that paces itself by them (the analytics sync).
+        self.observers: list[Callable[[int, list[RateLimitState]], None]] = []
 
     def provider(self, account: SocialAccount) -> SocialProvider:
         if self._provider_factory is not None:
@@ -119,6 +122,8 @@ class TokenKeeper:
         account_id = account.id
 
         def observe(states: list[RateLimitState]) -> None:
+            for observer in self.observers:
+                observer(account_id, states)
             due = self.budgets.due(account_id, states)
             if not due:
                 return

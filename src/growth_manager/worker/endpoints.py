@@ -3,14 +3,17 @@ periodic job's last and next run, as the worker and beat recorded them in the da
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
+from sqlalchemy.orm import Session
 
 from growth_manager.auth.dependencies import CurrentUser, DbSession
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.jobs import PROCESS_BEAT, PROCESS_WORKER
+from growth_manager.models.user import User
 from growth_manager.worker import state
 from growth_manager.worker.beat import BEAT_MAX_LOOP_SECONDS
 from growth_manager.worker.tasks import load_task_modules, periodic_jobs
@@ -64,10 +67,35 @@ class JobOut(BaseModel):
     )
 
 
+class BusinessScheduleOut(BaseModel):
+    id: str = Field(description="The job's id, e.g. `business-sync:12`.")
+    business_id: int = Field(description="The business it runs for.")
+    name: str = Field(description="What it does.")
+    interval_hours: int = Field(description="Hours between runs.")
+    next_run_at: datetime = Field(description="When it runs next (UTC).")
+    last_run_at: datetime | None = Field(description="When it last ran (UTC).")
+
+
 class SchedulerStatus(BaseModel):
     scheduler: SchedulerOut
     workers: list[WorkerOut] = Field(description="Workers seen in the last 24 hours.")
     jobs: list[JobOut] = Field(description="Every periodic job in beat's schedule.")
+    business_schedules: list[BusinessScheduleOut] = Field(
+        default_factory=list,
+        description="Recurring jobs of your businesses (their own analytics sync schedules).",
+    )
+
+
+# Parts of the product that keep per-business schedules list them here for the caller, so this
+# status needs to know none of them.
+ScheduleSource = Callable[[Session, User], list[BusinessScheduleOut]]
+_schedule_sources: list[ScheduleSource] = []
+
+
+def on_scheduler_status(source: ScheduleSource) -> ScheduleSource:
+    if source not in _schedule_sources:
+        _schedule_sources.append(source)
+    return source
 
 
 @router.get(
@@ -81,7 +109,7 @@ class SchedulerStatus(BaseModel):
     "heartbeat job every 15 seconds, and every periodic run records its outcome. Jobs that never "
     "ran are listed with nulls.",
 )
-def scheduler_status(_user: CurrentUser, session: DbSession) -> SchedulerStatus:
+def scheduler_status(user: CurrentUser, session: DbSession) -> SchedulerStatus:
     now = utcnow()
     load_task_modules()
     from growth_manager.worker.system_tasks import WORKER_STALE_AFTER
@@ -125,4 +153,5 @@ def scheduler_status(_user: CurrentUser, session: DbSession) -> SchedulerStatus:
         ),
         workers=workers,
         jobs=jobs,
+        business_schedules=[row for source in _schedule_sources for row in source(session, user)],
     )

@@ -735,6 +735,12 @@ def _ig_media_fields() -> dict[str, Renderer]:
             return _ABSENT
         return f"https://scontent.cdninstagram.com/v/t51.29350-15/{media.id}_thumb.jpg"
 
+    def insights(call: Call, node: Node, spec: FieldSpec) -> Any:
+        # The insights edge read as a field (``insights.metric(views,reach)``), as Graph expands
+        # any edge: the same answer, and the same errors, as GET /{ig-media-id}/insights
+        # (reference C.5).
+        return insights_module.ig_media_insights(call, node, spec.modifier("metric"))
+
     return {
         "id": lambda c, n, s: n.id,
         "caption": lambda c, n, s: n.row.caption or _ABSENT,
@@ -751,6 +757,7 @@ def _ig_media_fields() -> dict[str, Renderer]:
         "comments_count": comments_count,
         "is_comment_enabled": lambda c, n, s: True,
         "children": children,
+        "insights": insights,
     }
 
 

@@ -19,6 +19,7 @@ from platform_sandbox import audience
 from platform_sandbox.platform import SandboxContext, context
 from platform_sandbox.x import errors
 from platform_sandbox.x.common import (
+    MEDIA_FIELDS,
     READ_SCOPES,
     TWEET_EXPANSIONS,
     TWEET_FIELDS,
@@ -63,6 +64,7 @@ class _Query:
         self.tweet_fields = split_list(params.get("tweet.fields"), "tweet.fields", TWEET_FIELDS)
         self.user_fields = split_list(params.get("user.fields"), "user.fields", USER_FIELDS)
         self.expansions = split_list(params.get("expansions"), "expansions", TWEET_EXPANSIONS)
+        self.media_fields = split_list(params.get("media.fields"), "media.fields", MEDIA_FIELDS)
 
 
 def _render(
@@ -98,10 +100,41 @@ def _render(
         keys = [k for t in tweets for k in (t.media_keys or [])]
         if keys:
             media = session.scalars(select(XMedia).where(XMedia.media_key.in_(keys))).all()
-            includes["media"] = [
-                {"media_key": m.media_key, "type": _media_type(m.media_category)} for m in media
-            ]
+            by_key = {m.media_key: m for m in media}
+            rendered: list[dict[str, Any]] = []
+            for tweet in tweets:
+                for key in tweet.media_keys or []:
+                    entry = _media_json(ctx, session, tweet, key, by_key.get(key), query, authors)
+                    if entry is not None:
+                        rendered.append(entry)
+            includes["media"] = rendered
     return data, problems, includes
+
+
+def _media_json(
+    ctx: SandboxContext,
+    session: Session,
+    tweet: XTweet,
+    key: str,
+    media: XMedia | None,
+    query: _Query,
+    authors: dict[str, XUser],
+) -> dict[str, Any] | None:
+    """One ``includes.media`` entry. Seeded posts carry keys without an uploaded object
+    ("7_<id>" for a video, "3_<id>" for a photo: X's key prefixes); uploads know their category.
+    ``public_metrics.view_count`` is on videos only (reference A.4; spec schema Video)."""
+    if media is not None:
+        kind = _media_type(media.media_category)
+    else:
+        prefix = key.split("_", maxsplit=1)[0]
+        kind = {"7": "video", "16": "animated_gif", "3": "photo"}.get(prefix, "")
+        if not kind:
+            return None
+    out: dict[str, Any] = {"media_key": key, "type": kind}
+    author = authors.get(tweet.author_id) or session.get(XUser, tweet.author_id)
+    if "public_metrics" in query.media_fields and kind == "video" and author is not None:
+        out["public_metrics"] = {"view_count": metrics(ctx, tweet, author).video_views}
+    return out
 
 
 def _with_author(data: list[dict[str, Any]], tweets: list[XTweet]) -> list[dict[str, str]]:

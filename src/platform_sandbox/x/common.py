@@ -112,6 +112,25 @@ TWEET_EXPANSIONS = frozenset(
         "referenced_tweets.id.author_id",
     ]
 )
+# media.fields (spec MediaFieldsParameter). Only ``public_metrics`` (videos' ``view_count``,
+# reference A.4) and ``type`` are rendered beyond the key; the others are accepted.
+MEDIA_FIELDS = frozenset(
+    [
+        "alt_text",
+        "duration_ms",
+        "height",
+        "media_key",
+        "non_public_metrics",
+        "organic_metrics",
+        "preview_image_url",
+        "promoted_metrics",
+        "public_metrics",
+        "type",
+        "url",
+        "variants",
+        "width",
+    ]
+)
 PRIVATE_METRICS = ("non_public_metrics", "organic_metrics", "promoted_metrics")
 
 READ_SCOPES = frozenset({"tweet.read", "users.read"})

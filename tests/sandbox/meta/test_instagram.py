@@ -329,3 +329,23 @@ def test_media_comments(fresh_sandbox: SandboxHandle) -> None:
         without = h.login(http, scope="pages_show_list,instagram_basic").user_token
         refused = _post(http, f"{commented['id']}/comments", without, message="hi")
         h.assert_graph_error(refused, 10)
+
+
+def test_media_insights_expand_as_a_field(ig: tuple[httpx2.Client, str]) -> None:
+    """``insights.metric(…)`` in ``fields`` answers what the insights edge answers, in a
+    listing and a multi-id read alike, and fails the read for a metric the edge refuses."""
+    http, token = ig
+    metrics = "views,reach,saved,shares,total_interactions"
+    listing = _get(
+        http, f"{IG}/media", token, fields=f"id,insights.metric({metrics})", limit=3
+    ).json()["data"]
+    assert len(listing) == 3
+    ids = [item["id"] for item in listing]
+    multi = _get(http, "", token, ids=",".join(ids), fields=f"insights.metric({metrics})").json()
+    assert sorted(multi) == sorted(ids)
+    for item in listing:
+        edge = _get(http, f"{item['id']}/insights", token, metric=metrics).json()
+        assert item["insights"] == edge
+        assert multi[item["id"]]["insights"] == edge
+    refused = _get(http, ids[0], token, fields="insights.metric(reach,plays)")
+    h.assert_graph_error(refused, 100)

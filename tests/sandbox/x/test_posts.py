@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from platform_sandbox import audience
+from platform_sandbox.x.models import XTweet
 from tests.sandbox.x.conftest import BAKERY_ID, CYCLES_ID, XClient
 
 FORBIDDEN_DUPLICATE = {
@@ -340,3 +341,52 @@ def test_scopes_are_enforced(x: XClient) -> None:
         x.http.get("/api.x.com/2/users/me", headers={"Authorization": "Bearer nope"}).status_code
         == 401
     )
+
+
+def test_media_public_metrics_give_video_view_counts(x: XClient) -> None:
+    """``media.fields=public_metrics`` with ``expansions=attachments.media_keys``: videos carry
+    ``view_count`` (reference A.4; spec schema ``Video``), photos carry none."""
+    with x.sandbox.ctx.store.session() as session:
+        posts = list(session.query(XTweet).filter(XTweet.author_id == BAKERY_ID))
+        video = next(p for p in posts if p.has_video)
+        photo = next(p for p in posts if p.media_keys and not p.has_video)
+        video_id, video_key, video_key_post = video.id, video.media_keys[0], video.post_key
+        photo_id, photo_key = photo.id, photo.media_keys[0]
+        video_features = audience.PostFeatures(
+            text_length=len(video.text),
+            posted_at=video.created_at,
+            media_count=1,
+            has_video=True,
+            hashtag_count=video.hashtag_count,
+        )
+    body = x.http.get(
+        "/api.x.com/2/tweets",
+        params={
+            "ids": f"{video_id},{photo_id}",
+            "tweet.fields": "attachments",
+            "expansions": "attachments.media_keys",
+            "media.fields": "public_metrics,type",
+        },
+        headers=x.auth(),
+    ).json()
+    media = {m["media_key"]: m for m in body["includes"]["media"]}
+    assert video_key.startswith("7_")
+    assert media[video_key]["type"] == "video"
+    assert media[photo_key] == {"media_key": photo_key, "type": "photo"}
+    ctx = x.sandbox.ctx
+    expected = audience.post_metrics(
+        ctx.seed,
+        audience.profile_for(ctx.seed, "x:cornerbakery"),
+        video_key_post,
+        video_features,
+        ctx.clock.now(),
+    )
+    assert media[video_key]["public_metrics"] == {"view_count": expected.video_views}
+    assert expected.video_views > 0
+    # Unknown media fields are refused like every other field list.
+    refused = x.http.get(
+        "/api.x.com/2/tweets",
+        params={"ids": video_id, "media.fields": "plays"},
+        headers=x.auth(),
+    )
+    assert refused.status_code == 400

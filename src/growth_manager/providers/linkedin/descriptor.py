@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from growth_manager.providers.base import AppSettings, Descriptor, KindFacts
+from growth_manager.providers.linkedin.analytics import METRICS_BATCH, METRICS_ENDPOINT
 from growth_manager.providers.linkedin.versions import sunset_warning
 
 DESCRIPTOR = Descriptor(
@@ -52,7 +53,15 @@ DESCRIPTOR = Descriptor(
     # when a 429 is.
     budget_purposes=(
         ("*", "* /rest/posts*", "Posts"),
+        ("*", "GET /rest/organizationalEntity*Statistics", "Page statistics"),
+        ("*", "GET /rest/networkSizes/*", "Page follower counts"),
+        ("*", "GET /rest/memberCreatorPostAnalytics", "Member post statistics"),
         ("*", "* /v2/userinfo", "Profile reads"),
         ("*", "* /oauth/v2/*", "Sign-in and token renewal"),
     ),
+    # Page post statistics: one organizationalEntityShareStatistics read names up to this many
+    # posts (member posts cost one memberCreatorPostAnalytics call per post and metric).
+    metrics_batch=METRICS_BATCH,
+    metrics_endpoint=METRICS_ENDPOINT,
+    metrics_batch_by_kind={"member": 1},
 )

@@ -9,21 +9,28 @@ only) are NOT rotated and refreshing does not extend them. Identity from OIDC
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote
 
 from growth_manager.providers.base import (
+    AccountMetrics,
     AccountProfile,
+    AccountRef,
     Connection,
+    PostMetricsBatch,
     Progress,
     PublishRequest,
     PublishResult,
+    RecentPosts,
     StepRecorder,
     TokenSet,
 )
 from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ProviderError, ReauthRequired, Rejected
 from growth_manager.providers.linkedin import errors
+from growth_manager.providers.linkedin.analytics import Analytics
 from growth_manager.providers.linkedin.descriptor import DESCRIPTOR
 from growth_manager.providers.linkedin.publishing import Publisher
 from growth_manager.providers.oauth import call_token_endpoint, oauth_client, token_set
@@ -219,6 +226,23 @@ class LinkedInProvider(HttpProvider):
 
     def delete(self, request: PublishRequest, token: TokenSet, done: Progress) -> None:
         self._publisher(token).delete(done)
+
+    # --- analytics (analytics.py) --------------------------------------------------------------
+    def _analytics(self, token: TokenSet) -> Analytics:
+        return Analytics(self.http, self.config, self.rest_headers(token), self.version)
+
+    def post_metrics(
+        self, account: AccountRef, remote_ids: Sequence[str], token: TokenSet
+    ) -> PostMetricsBatch:
+        return self._analytics(token).post_metrics(account, remote_ids)
+
+    def account_metrics(
+        self, account: AccountRef, token: TokenSet, since: datetime | None = None
+    ) -> AccountMetrics:
+        return self._analytics(token).account_metrics(account, since)
+
+    def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
+        return self._analytics(token).recent_posts(account, since)
 
 
 def _localized(value: Any) -> str | None:

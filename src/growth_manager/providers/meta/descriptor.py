@@ -19,6 +19,9 @@ META_BUDGET_PURPOSES = (
     ("*", "* /*/oauth/access_token", "Sign-in and token renewal"),
     ("*", "GET /*/me/accounts", "Page list reads"),
     ("*", "* /*/insights", "Analytics reads"),
+    # The multi-id read of post metrics (GET /v23.0/?ids=…) and its batch fallback (§C.6).
+    ("*", "GET /v*/", "Analytics reads"),
+    ("*", "POST /v*/", "Analytics reads"),
     ("*", "POST /*/media_publish", "Instagram publishing"),
     ("*", "POST /*/media", "Instagram uploads"),
     ("*", "POST /*/feed", "Facebook posts"),
@@ -65,6 +68,9 @@ FACEBOOK = Descriptor(
     access_lifetime="60-day user token; Page tokens do not expire",
     refresh_behaviour="no refresh token: the user signs in again before the 60 days end",
     budget_purposes=META_BUDGET_PURPOSES,
+    # 50 ids per multi-id read (GET /{version}/?ids=…, §C.6), insights expanded as a field.
+    metrics_batch=50,
+    metrics_endpoint="GET /v*/",
 )
 INSTAGRAM = Descriptor(
     platform="instagram",
@@ -106,6 +112,9 @@ INSTAGRAM = Descriptor(
     mixes_media=True,
     requires_media=True,
     budget_purposes=META_BUDGET_PURPOSES,
+    # 50 ids per multi-id read (GET /{version}/?ids=…, §C.6), insights expanded as a field.
+    metrics_batch=50,
+    metrics_endpoint="GET /v*/",
 )
 # The one Facebook Login asks for what both need, in this order.
 LOGIN_SCOPES = tuple(dict.fromkeys((*FACEBOOK.requested_scopes, *INSTAGRAM.requested_scopes)))

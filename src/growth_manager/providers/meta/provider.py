@@ -14,23 +14,28 @@ right, and its exchange is a GET with query parameters.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from growth_manager.providers.base import (
+    AccountMetrics,
     AccountProfile,
+    AccountRef,
     Connection,
     Descriptor,
+    PostMetricsBatch,
     Progress,
     PublishRequest,
     PublishResult,
+    RecentPosts,
     StepRecorder,
     TokenSet,
 )
 from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ReauthRequired, Rejected
-from growth_manager.providers.meta import errors, publishing
+from growth_manager.providers.meta import analytics, errors, publishing
 from growth_manager.providers.meta.descriptor import FACEBOOK, INSTAGRAM, LOGIN_SCOPES
 from growth_manager.providers.oauth import token_set
 
@@ -233,6 +238,19 @@ class FacebookProvider(MetaProvider):
     def delete(self, request: PublishRequest, token: TokenSet, done: Progress) -> None:
         publishing.facebook_delete(self, request, token, done)
 
+    def post_metrics(
+        self, account: AccountRef, remote_ids: Sequence[str], token: TokenSet
+    ) -> PostMetricsBatch:
+        return analytics.post_metrics(self, remote_ids, token, instagram=False)
+
+    def account_metrics(
+        self, account: AccountRef, token: TokenSet, since: datetime | None = None
+    ) -> AccountMetrics:
+        return analytics.page_metrics(self, account, token, since)
+
+    def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
+        return analytics.facebook_recent(self, account, token, since)
+
 
 class InstagramProvider(MetaProvider):
     descriptor = INSTAGRAM
@@ -248,3 +266,16 @@ class InstagramProvider(MetaProvider):
 
     def delete(self, request: PublishRequest, token: TokenSet, done: Progress) -> None:
         publishing.instagram_delete(self, request, token, done)
+
+    def post_metrics(
+        self, account: AccountRef, remote_ids: Sequence[str], token: TokenSet
+    ) -> PostMetricsBatch:
+        return analytics.post_metrics(self, remote_ids, token, instagram=True)
+
+    def account_metrics(
+        self, account: AccountRef, token: TokenSet, since: datetime | None = None
+    ) -> AccountMetrics:
+        return analytics.instagram_account_metrics(self, account, token, since)
+
+    def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
+        return analytics.instagram_recent(self, account, token, since)

@@ -46,6 +46,9 @@ DESCRIPTOR = Descriptor(
     refresh_behaviour="rotating, single-use refresh tokens (needs offline.access)",
     # x-user-limit-24hour / x-app-limit-24hour come with posting; x-rate-limit-* is per
     # endpoint, per 15-minute window (reference A.7).
+    # GET /2/tweets?ids= reads 1–100 posts with their metrics in one request (reference A.3).
+    metrics_batch=100,
+    metrics_endpoint="GET /2/tweets",
     budget_purposes=(
         ("user-24h", "*", "Posts by this account today"),
         ("app-24h", "*", "Posts by the whole app today"),

@@ -7,14 +7,20 @@ HTTP Basic), identity from ``GET /2/users/me``.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from growth_manager.providers.base import (
+    AccountMetrics,
     AccountProfile,
+    AccountRef,
     Connection,
+    PostMetricsBatch,
     Progress,
     PublishRequest,
     PublishResult,
+    RecentPosts,
     StepRecorder,
     TokenSet,
 )
@@ -22,6 +28,7 @@ from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ReauthRequired, Rejected
 from growth_manager.providers.oauth import call_token_endpoint, oauth_client, token_set
 from growth_manager.providers.x import errors
+from growth_manager.providers.x.analytics import XAnalytics
 from growth_manager.providers.x.descriptor import DESCRIPTOR
 from growth_manager.providers.x.publishing import XPublisher
 
@@ -149,6 +156,28 @@ class XProvider(HttpProvider):
 
     def delete(self, request: PublishRequest, token: TokenSet, done: Progress) -> None:
         self._publisher().delete(request, token, done)
+
+    # --- analytics (analytics.py) --------------------------------------------------------------
+    def _analytics(self) -> XAnalytics:
+        return XAnalytics(
+            http=self.http,
+            platform=self.platform,
+            api_base=self.config.api_base,
+            auth_base=self.config.auth_base,
+        )
+
+    def post_metrics(
+        self, account: AccountRef, remote_ids: Sequence[str], token: TokenSet
+    ) -> PostMetricsBatch:
+        return self._analytics().post_metrics(account, remote_ids, token)
+
+    def account_metrics(
+        self, account: AccountRef, token: TokenSet, since: datetime | None = None
+    ) -> AccountMetrics:
+        return self._analytics().account_metrics(account, token, since)
+
+    def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
+        return self._analytics().recent_posts(account, token, since)
 
 
 def _json_or_empty(response: Any) -> dict[str, Any]:

@@ -1,0 +1,512 @@
+"""Analytics reads of Facebook Pages and Instagram business accounts (platform-apis.md §C.5,
+§C.6, §C.7).
+
+Post metrics are one multi-id read, ``GET /{version}/?ids=a,b,…&fields=…`` (at most 50 ids,
+§C.6), with the insights edge expanded as a field (``insights.metric(…)``), so 50 posts cost
+one HTTP request. Graph fails the whole multi-id read when one id does not exist or is not
+visible (``(#803) Some of the aliases you requested do not exist``, or ``Unsupported get
+request``); then the same ids are read again as one batch (``POST /{version}/`` with
+``batch=[…]``, §C.6) whose sub-answers say which ids failed: those land in ``missing`` with
+Meta's words, and the read costs two requests. A throttled sub-answer (codes 4, 17, 32, 613,
+80001…) raises ``RateLimited``, an invalid token ``ReauthRequired``, as a whole answer would.
+
+Only current metric names are asked (§C.5): never ``post_impressions*``, ``page_impressions*``,
+``page_fans``, ``post_engaged_users``, nor Instagram's ``impressions``, ``plays``,
+``video_views``, ``clips_replays_count``. One invalid metric fails a whole Graph request, so the
+sets below are the ones every post of the kind supports: Instagram's reels-only watch-time
+metrics (``ig_reels_avg_watch_time``, ``ig_reels_video_view_total_time``) would fail the read
+of every feed post and carousel in the same request, so they are not read here, and neither
+is ``post_video_views`` (its status is uncertain in the reference).
+
+Normalization (``MetricValue.metric`` ← ``source_field``):
+
+=========== ====================================== ==========================================
+metric      Facebook Page post                     Instagram media
+=========== ====================================== ==========================================
+reactions   ``reactions.summary.total_count``      —
+likes       —                                      ``like_count``
+comments    ``comments.summary.total_count``       ``comments_count``
+shares      ``shares.count`` (absent when 0)       ``insights.shares``
+saves       —                                      ``insights.saved``
+impressions ``post_media_view``                    ``insights.views``
+reach       ``post_total_media_view_unique``       ``insights.reach``
+clicks      ``post_clicks``                        —
+engagements —                                      ``insights.total_interactions``
+=========== ====================================== ==========================================
+
+Account metrics (``at`` None: now; ``at`` set: the day ending then, Meta's day end):
+
+============= ======================================== ======================================
+metric        Facebook Page                            Instagram account
+============= ======================================== ======================================
+followers     ``followers_count``; history             ``followers_count``
+              ``page_follows`` (day)
+following     —                                        ``follows_count``
+posts_count   —                                        ``media_count``
+follower_gain ``page_daily_follows_unique`` (day)      ``insights.follower_count`` (day,
+                                                       last 30 days only)
+impressions   ``page_media_view`` (day)                —
+reach         ``page_total_media_view_unique`` (day)   ``insights.reach`` (day, 30 days)
+engagements   ``page_post_engagements`` (day)          —
+page_views    ``page_views_total`` (day)               —
+============= ======================================== ======================================
+
+Page insights take at most 90 days per ``since``/``until`` window (§C.5), so a longer history
+costs one request per 90 days; Graph keeps two years.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar, Protocol
+from urllib.parse import urlencode
+
+import httpx2
+
+from growth_manager.providers.base import (
+    AccountMetrics,
+    AccountRef,
+    MetricValue,
+    PostMetricsBatch,
+    ProviderConfig,
+    RecentPosts,
+    RemotePost,
+    TokenSet,
+)
+from growth_manager.providers.client import PlatformHttp
+from growth_manager.providers.errors import Rejected
+from growth_manager.providers.meta import errors
+
+MAX_IDS = 50  # ids per multi-id read, and sub-requests per batch (§C.6)
+PAGE_SIZE = 50  # posts per listing page when each carries its insights
+MAX_PAGES = 200
+INSIGHTS_WINDOW = timedelta(days=90)
+INSIGHTS_KEPT = timedelta(days=730)
+IG_FOLLOWER_HISTORY = timedelta(days=30)
+
+FB_INSIGHTS = {
+    "post_media_view": "impressions",
+    "post_total_media_view_unique": "reach",
+    "post_clicks": "clicks",
+}
+FB_POST_FIELDS = (
+    "reactions.summary(true).limit(0),comments.summary(true).limit(0),shares,"
+    f"insights.metric({','.join(FB_INSIGHTS)})"
+)
+FB_LIST_FIELDS = f"id,message,created_time,permalink_url,attachments{{media_type}},{FB_POST_FIELDS}"
+
+IG_INSIGHTS = {
+    "views": "impressions",
+    "reach": "reach",
+    "saved": "saves",
+    "shares": "shares",
+    "total_interactions": "engagements",
+}
+IG_MEDIA_FIELDS = (
+    "media_type,media_product_type,like_count,comments_count,"
+    f"insights.metric({','.join(IG_INSIGHTS)})"
+)
+IG_LIST_FIELDS = f"id,caption,media_type,media_product_type,timestamp,permalink,{IG_MEDIA_FIELDS}"
+
+PAGE_INSIGHTS = {
+    "page_follows": "followers",
+    "page_daily_follows_unique": "follower_gain",
+    "page_media_view": "impressions",
+    "page_total_media_view_unique": "reach",
+    "page_post_engagements": "engagements",
+    "page_views_total": "page_views",
+}
+IG_ACCOUNT_INSIGHTS = {"follower_count": "follower_gain", "reach": "reach"}
+
+FB_MEDIA_KINDS = {"photo": "image", "album": "carousel", "video": "video", "video_inline": "video"}
+IG_MEDIA_KINDS = {"IMAGE": "image", "VIDEO": "video", "CAROUSEL_ALBUM": "carousel"}
+# Whole-read failures that name an id that is gone or not visible (§C.8 code 100, #803).
+_MISSING_CODES = {"803", "100/33"}
+_OBJECT_ID = re.compile(r"Object with ID '([^']+)'")
+
+
+class GraphProvider(Protocol):
+    """What the reads need of the Graph provider (``provider.MetaProvider`` is one)."""
+
+    platform: ClassVar[str]
+    config: ProviderConfig
+    http: PlatformHttp
+
+    @property
+    def graph(self) -> str: ...
+
+    @property
+    def version(self) -> str: ...
+
+
+def _get(provider: GraphProvider, path: str, token: TokenSet, **params: Any) -> Any:
+    params["access_token"] = token.access_token
+    url = f"{provider.graph}/{path.lstrip('/')}"
+    return provider.http.request("GET", url, params=params).json()
+
+
+def _answered_version(provider: GraphProvider, response: httpx2.Response | None = None) -> str:
+    if response is not None:
+        version = response.headers.get("facebook-api-version")
+        if version:
+            return str(version)
+    return provider.version
+
+
+def _number(value: Any) -> float | None:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
+
+
+def _parse_time(raw: Any) -> datetime | None:
+    if not isinstance(raw, str):
+        return None
+    try:
+        return datetime.strptime(raw, "%Y-%m-%dT%H:%M:%S%z").astimezone(UTC)
+    except ValueError:
+        return None
+
+
+def _insight_values(
+    node: Mapping[str, Any], names: Mapping[str, str], version: str, prefix: str
+) -> list[MetricValue]:
+    out: list[MetricValue] = []
+    for entry in (node.get("insights") or {}).get("data") or []:
+        if not isinstance(entry, dict):
+            continue
+        metric = names.get(str(entry.get("name")))
+        values = entry.get("values") or []
+        value = _number(values[0].get("value")) if values and isinstance(values[0], dict) else None
+        if metric is not None and value is not None:
+            out.append(MetricValue(metric, value, f"{prefix}{entry['name']}", version))
+    return out
+
+
+def facebook_post_values(node: Mapping[str, Any], version: str) -> tuple[MetricValue, ...]:
+    """The numbers of one Page post rendered with :data:`FB_POST_FIELDS`."""
+    out: list[MetricValue] = []
+    for field, metric in (("reactions", "reactions"), ("comments", "comments")):
+        summary = (node.get(field) or {}).get("summary") or {}
+        value = _number(summary.get("total_count"))
+        if value is not None:
+            out.append(MetricValue(metric, value, f"{field}.summary.total_count", version))
+    shares = _number((node.get("shares") or {}).get("count"))
+    if shares is not None:
+        out.append(MetricValue("shares", shares, "shares.count", version))
+    out.extend(_insight_values(node, FB_INSIGHTS, version, ""))
+    return tuple(out)
+
+
+def instagram_media_values(node: Mapping[str, Any], version: str) -> tuple[MetricValue, ...]:
+    """The numbers of one Instagram media rendered with :data:`IG_MEDIA_FIELDS`."""
+    out: list[MetricValue] = []
+    for field, metric in (("like_count", "likes"), ("comments_count", "comments")):
+        value = _number(node.get(field))
+        if value is not None:
+            out.append(MetricValue(metric, value, field, version))
+    out.extend(_insight_values(node, IG_INSIGHTS, version, "insights."))
+    return tuple(out)
+
+
+# --- post metrics ----------------------------------------------------------------------------
+
+
+def post_metrics(
+    provider: GraphProvider, remote_ids: Sequence[str], token: TokenSet, *, instagram: bool
+) -> PostMetricsBatch:
+    ids = list(dict.fromkeys(remote_ids))
+    if not ids:
+        return PostMetricsBatch(values={}, calls=0)
+    if len(ids) > MAX_IDS:
+        raise ValueError(f"at most {MAX_IDS} posts per read, not {len(ids)}")
+    fields = IG_MEDIA_FIELDS if instagram else FB_POST_FIELDS
+    parse = instagram_media_values if instagram else facebook_post_values
+    url = f"{provider.graph}/"
+    params = {"ids": ",".join(ids), "fields": fields, "access_token": token.access_token}
+    try:
+        response = provider.http.request("GET", url, params=params)
+    except Rejected as exc:
+        if exc.code not in _MISSING_CODES:
+            raise
+        return _batch_read(provider, ids, fields, token, parse)
+    version = _answered_version(provider, response)
+    body = response.json()
+    values: dict[str, tuple[MetricValue, ...]] = {}
+    missing: dict[str, str] = {}
+    for remote_id in ids:
+        node = body.get(remote_id) if isinstance(body, dict) else None
+        if isinstance(node, dict):
+            values[remote_id] = parse(node, version)
+        else:
+            missing[remote_id] = "Meta's answer left this post out"
+    return PostMetricsBatch(values=values, missing=missing, calls=1)
+
+
+def _batch_read(
+    provider: GraphProvider,
+    ids: list[str],
+    fields: str,
+    token: TokenSet,
+    parse: Any,
+) -> PostMetricsBatch:
+    """The second try after a whole multi-id read failed on an id: one batch, one
+    sub-request per id, so each id succeeds or fails alone."""
+    batch = [
+        {
+            "method": "GET",
+            "relative_url": f"{provider.version}/{remote_id}?{urlencode({'fields': fields})}",
+        }
+        for remote_id in ids
+    ]
+    response = provider.http.request(
+        "POST",
+        f"{provider.graph}/",
+        data={
+            "batch": json.dumps(batch, separators=(",", ":")),
+            "include_headers": "true",
+            "access_token": token.access_token,
+        },
+    )
+    answers = response.json()
+    if not isinstance(answers, list) or len(answers) != len(ids):
+        raise Rejected(provider.platform, "the batch answer does not match its requests")
+    values: dict[str, tuple[MetricValue, ...]] = {}
+    missing: dict[str, str] = {}
+    now = datetime.now(UTC)
+    for remote_id, answer in zip(ids, answers, strict=True):
+        if not isinstance(answer, dict):  # Graph answers null for a sub-request that timed out
+            missing[remote_id] = "Meta did not answer for this post"
+            continue
+        sub = _sub_response(answer, response.request)
+        _observe(provider, sub)
+        if sub.is_success:
+            node = sub.json()
+            values[remote_id] = parse(node, _answered_version(provider, sub))
+            continue
+        error = errors.classify(provider.platform, sub, now)
+        if not isinstance(error, Rejected):
+            raise error  # throttled, token gone or Meta unwell: the whole read waits
+        missing[remote_id] = error.message
+    return PostMetricsBatch(values=values, missing=missing, calls=2)
+
+
+def _sub_response(answer: Mapping[str, Any], request: httpx2.Request) -> httpx2.Response:
+    """One batch sub-answer as the response it stands for, for the classifier."""
+    headers = [
+        (str(h.get("name")), str(h.get("value")))
+        for h in answer.get("headers") or []
+        if isinstance(h, dict)
+    ]
+    body = answer.get("body")
+    content = body.encode() if isinstance(body, str) else b""
+    code = answer.get("code")
+    return httpx2.Response(
+        code if isinstance(code, int) else 500, headers=headers, content=content, request=request
+    )
+
+
+def _observe(provider: GraphProvider, response: httpx2.Response) -> None:
+    """Sub-answers carry the usage headers of the calls they spent (§C.6, §C.7)."""
+    http = provider.http
+    if http.on_rate_limits is None:
+        return
+    states = http.parse_rate_limits(provider.platform, response)
+    if states:
+        http.on_rate_limits(states)
+
+
+# --- account metrics -------------------------------------------------------------------------
+
+
+def _series(
+    body: Any, names: Mapping[str, str], version: str, prefix: str
+) -> Iterable[MetricValue]:
+    for entry in (body or {}).get("data") or []:
+        if not isinstance(entry, dict):
+            continue
+        metric = names.get(str(entry.get("name")))
+        if metric is None:
+            continue
+        for point in entry.get("values") or []:
+            value = _number(point.get("value")) if isinstance(point, dict) else None
+            at = _parse_time(point.get("end_time")) if isinstance(point, dict) else None
+            if value is not None and at is not None:
+                yield MetricValue(metric, value, f"{prefix}{entry['name']}", version, at=at)
+
+
+def _dedupe(values: Iterable[MetricValue]) -> tuple[MetricValue, ...]:
+    seen: dict[tuple[str, datetime | None], MetricValue] = {}
+    for value in values:
+        seen.setdefault((value.metric, value.at), value)
+    return tuple(seen.values())
+
+
+def page_metrics(
+    provider: GraphProvider, account: AccountRef, token: TokenSet, since: datetime | None
+) -> AccountMetrics:
+    version = provider.version
+    page = _get(provider, account.external_id, token, fields="followers_count")
+    values: list[MetricValue] = []
+    followers = _number(page.get("followers_count"))
+    if followers is not None:
+        values.append(MetricValue("followers", followers, "followers_count", version))
+    calls = 1
+    if since is not None:
+        now = datetime.now(UTC)
+        start = max(since.astimezone(UTC), now - INSIGHTS_KEPT)
+        while start < now:
+            end = min(start + INSIGHTS_WINDOW, now)
+            body = _get(
+                provider,
+                f"{account.external_id}/insights",
+                token,
+                metric=",".join(PAGE_INSIGHTS),
+                period="day",
+                since=int(start.timestamp()),
+                until=int(end.timestamp()),
+            )
+            calls += 1
+            values.extend(_series(body, PAGE_INSIGHTS, version, ""))
+            start = end
+    return AccountMetrics(values=_dedupe(values), calls=calls)
+
+
+def instagram_account_metrics(
+    provider: GraphProvider, account: AccountRef, token: TokenSet, since: datetime | None
+) -> AccountMetrics:
+    version = provider.version
+    user = _get(
+        provider, account.external_id, token, fields="followers_count,follows_count,media_count"
+    )
+    values: list[MetricValue] = []
+    for field, metric in (
+        ("followers_count", "followers"),
+        ("follows_count", "following"),
+        ("media_count", "posts_count"),
+    ):
+        value = _number(user.get(field))
+        if value is not None:
+            values.append(MetricValue(metric, value, field, version))
+    calls = 1
+    if since is not None:
+        now = datetime.now(UTC)
+        # follower_count keeps the last 30 days only (§C.5 account insights).
+        start = max(since.astimezone(UTC), now - IG_FOLLOWER_HISTORY)
+        if start < now:
+            body = _get(
+                provider,
+                f"{account.external_id}/insights",
+                token,
+                metric=",".join(IG_ACCOUNT_INSIGHTS),
+                period="day",
+                since=int(start.timestamp()),
+                until=int(now.timestamp()),
+            )
+            calls += 1
+            values.extend(_series(body, IG_ACCOUNT_INSIGHTS, version, "insights."))
+    return AccountMetrics(values=_dedupe(values), calls=calls)
+
+
+# --- recent posts ----------------------------------------------------------------------------
+
+
+def _pages(
+    provider: GraphProvider, path: str, token: TokenSet, params: dict[str, Any]
+) -> Iterable[tuple[list[dict[str, Any]], str]]:
+    """Each page of a listing (its items and the version that answered), following the
+    ``after`` cursor while Graph offers a ``next`` page."""
+    after: str | None = None
+    for _ in range(MAX_PAGES):
+        query = {**params, "access_token": token.access_token}
+        if after:
+            query["after"] = after
+        response = provider.http.request("GET", f"{provider.graph}/{path}", params=query)
+        body = response.json()
+        items = [i for i in body.get("data") or [] if isinstance(i, dict)]
+        yield items, _answered_version(provider, response)
+        paging = body.get("paging") or {}
+        after = (paging.get("cursors") or {}).get("after")
+        if not paging.get("next") or not after:
+            return
+
+
+def facebook_recent(
+    provider: GraphProvider, account: AccountRef, token: TokenSet, since: datetime
+) -> RecentPosts:
+    since = since.astimezone(UTC)
+    posts: list[RemotePost] = []
+    calls = 0
+    listing = _pages(
+        provider,
+        f"{account.external_id}/published_posts",
+        token,
+        {"fields": FB_LIST_FIELDS, "since": int(since.timestamp()), "limit": PAGE_SIZE},
+    )
+    for items, version in listing:
+        calls += 1
+        older = False
+        for item in items:
+            published = _parse_time(item.get("created_time"))
+            if published is None:
+                continue
+            if published < since:
+                older = True
+                continue
+            attachments = (item.get("attachments") or {}).get("data") or [{}]
+            kind = attachments[0].get("media_type") if isinstance(attachments[0], dict) else None
+            posts.append(
+                RemotePost(
+                    remote_id=str(item["id"]),
+                    published_at=published,
+                    text=str(item.get("message") or ""),
+                    remote_url=item.get("permalink_url"),
+                    media_kind=FB_MEDIA_KINDS.get(str(kind)) if kind else None,
+                    values=facebook_post_values(item, version),
+                )
+            )
+        if older:
+            break
+    posts.sort(key=lambda p: p.published_at, reverse=True)
+    return RecentPosts(posts=tuple(posts), calls=calls)
+
+
+def instagram_recent(
+    provider: GraphProvider, account: AccountRef, token: TokenSet, since: datetime
+) -> RecentPosts:
+    since = since.astimezone(UTC)
+    posts: list[RemotePost] = []
+    calls = 0
+    listing = _pages(
+        provider,
+        f"{account.external_id}/media",
+        token,
+        {"fields": IG_LIST_FIELDS, "limit": PAGE_SIZE},
+    )
+    for items, version in listing:
+        calls += 1
+        older = False
+        for item in items:
+            published = _parse_time(item.get("timestamp"))
+            if published is None:
+                continue
+            if published < since:
+                older = True
+                continue
+            posts.append(
+                RemotePost(
+                    remote_id=str(item["id"]),
+                    published_at=published,
+                    text=str(item.get("caption") or ""),
+                    remote_url=item.get("permalink"),
+                    media_kind=IG_MEDIA_KINDS.get(str(item.get("media_type"))),
+                    values=instagram_media_values(item, version),
+                )
+            )
+        if older:
+            break
+    posts.sort(key=lambda p: p.published_at, reverse=True)
+    return RecentPosts(posts=tuple(posts), calls=calls)
