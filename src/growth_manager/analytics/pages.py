@@ -10,8 +10,6 @@ Charts are drawn by the vendored Chart.js from a ``<script type="application/jso
 
 from __future__ import annotations
 
-import contextlib
-import importlib
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Annotated, Any
@@ -20,17 +18,17 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from growth_manager.analytics import queries, rates
+from growth_manager.analytics import queries, rates, runs
 from growth_manager.analytics.queries import Period, QueryError
+from growth_manager.analytics.schemas import PlatformSummary
 from growth_manager.analytics.views import all_platforms, post_out, summary_out, zone_of
 from growth_manager.auth.dependencies import DbSession, csrf_token
 from growth_manager.business.access import BusinessAccess, BusinessEditor, BusinessViewer
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import RateLimitBudget, SocialAccount
-from growth_manager.models.analytics import SyncRun, SyncSchedule, SyncStatus, SyncTrigger
+from growth_manager.models.analytics import SyncStatus, SyncTrigger
 from growth_manager.models.business import Role
 from growth_manager.providers.base import METRICS
 from growth_manager.providers.registry import descriptor, is_platform, platforms
@@ -88,15 +86,13 @@ templates.env.filters["percent"] = percent
 templates.env.filters["signed"] = signed
 
 
+def headline_numbers(session: Session, business_id: int, now: datetime) -> list[PlatformSummary]:
+    """Each platform's last 30 days against the 30 before, for the business overview."""
+    period = Period(now - timedelta(days=30), now)
+    return [summary_out(item) for item in queries.overview(session, business_id, period)]
+
+
 # --- the sync side --------------------------------------------------------------------------------
-def _runs() -> Any:
-    """The sync side's module (start_sync, sync_status, sync_history, run_summary)."""
-    try:
-        return importlib.import_module("growth_manager.analytics.runs")
-    except ModuleNotFoundError:
-        return None
-
-
 def rate_limit_warnings(
     session: Session, accounts: Sequence[SocialAccount], zone: ZoneInfo
 ) -> list[dict[str, Any]]:
@@ -141,59 +137,36 @@ def _left_share(budget: RateLimitBudget) -> float | None:
 def sync_context(session: Session, access: BusinessAccess) -> dict[str, Any]:
     """What the sync panel shows, from the sync side's status and history."""
     business_id = access.business.id
-    runs = _runs()
     accounts = queries.connected(queries.accounts_of(session, business_id))
-    zone = zone_of(access)
-    context: dict[str, Any] = {
-        "available": runs is not None,
-        "status": {},
-        "history": [],
-        "current": None,
-        "latest": None,
-        "next_sync": None,
-        "warnings": rate_limit_warnings(session, accounts, zone),
+    status = runs.sync_status(session, business_id)
+    history = list(runs.sync_history(session, business_id, limit=10))
+    current = next((r for r in history if r.status is SyncStatus.running), None)
+    return {
+        "status": status,
+        "history": history,
+        "current": current,
+        "latest": next((r for r in history if r.status is not SyncStatus.running), None),
+        "next_sync": _next_sync(status),
+        "warnings": rate_limit_warnings(session, accounts, zone_of(access)),
         "has_accounts": bool(accounts),
         "can_sync": access.can(Role.editor),
         "poll_seconds": POLL_SECONDS,
         "platform_name": queries.platform_name,
+        "syncing": bool(status.get("is_syncing")) or current is not None,
     }
-    history: list[SyncRun]
-    if runs is not None:
-        context["status"] = runs.sync_status(session, business_id)
-        history = list(runs.sync_history(session, business_id, limit=10))
-    else:
-        history = list(
-            session.scalars(
-                select(SyncRun)
-                .where(SyncRun.business_id == business_id)
-                .order_by(SyncRun.started_at.desc(), SyncRun.id.desc())
-                .limit(10)
-            )
-        )
-    context["history"] = history
-    context["current"] = next((r for r in history if r.status is SyncStatus.running), None)
-    context["latest"] = next((r for r in history if r.status is not SyncStatus.running), None)
-    context["next_sync"] = _next_sync(session, business_id, context["status"])
-    status = context["status"]
-    context["syncing"] = bool(status.get("is_syncing")) or context["current"] is not None
-    return context
 
 
-def _next_sync(session: Session, business_id: int, status: dict[str, Any]) -> datetime | None:
-    moments: list[datetime] = []
-    for item in (status.get("platforms") or {}).values():
-        value = item.get("next_sync") if isinstance(item, dict) else None
-        if isinstance(value, datetime):
-            moments.append(value)
-        elif isinstance(value, str):
-            with contextlib.suppress(ValueError):
-                moments.append(datetime.fromisoformat(value))
-    schedule = session.scalar(
-        select(SyncSchedule.next_run_at).where(SyncSchedule.business_id == business_id)
-    )
-    if schedule is not None:
-        moments.append(schedule)
-    return min(moments) if moments else None
+def _next_sync(status: dict[str, Any]) -> datetime | None:
+    """The earliest next sync of a connected platform, else the business's next tick."""
+    moments: list[datetime] = [
+        item["next_sync"]
+        for item in (status.get("platforms") or {}).values()
+        if isinstance(item, dict) and isinstance(item.get("next_sync"), datetime)
+    ]
+    if moments:
+        return min(moments)
+    tick = status.get("next_sync_at")
+    return tick if isinstance(tick, datetime) else None
 
 
 # --- the page -------------------------------------------------------------------------------------
@@ -424,11 +397,7 @@ def sync_panel(request: Request, session: DbSession, access: BusinessViewer) -> 
 def sync_now(request: Request, session: DbSession, access: BusinessEditor) -> Response:
     """Starts a sync of every connected account (the sync side coalesces it with one already
     running) and comes back to the page, whose panel then follows it."""
-    runs = _runs()
     back = f"/businesses/{access.business.id}/analytics"
-    if runs is None:
-        flash(request, "Syncing is not available in this version.", "error")
-        return redirect(back)
     run = runs.start_sync(
         session, access.business.id, trigger=SyncTrigger.manual, user_id=access.user.id
     )
