@@ -7,6 +7,7 @@ Set GM_SCREENSHOT_DIR to keep a full-page screenshot of the page with data."""
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from playwright.sync_api import ConsoleMessage, Page, expect
@@ -14,6 +15,7 @@ from sqlalchemy import select
 
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
+from growth_manager.models.analytics import SyncRun, SyncStatus, SyncTrigger
 from growth_manager.models.business import Business
 from tests.e2e.flows import sign_up
 from tests.e2e.looks import assert_fits
@@ -58,7 +60,21 @@ def test_charts_draw_and_the_table_sorts(page: Page, database: Database) -> None
     new_business.get_by_label("Time zone").fill("Europe/Berlin")
     new_business.get_by_role("button", name="Create business").click()
     business_id = business_of(database)
-    seeded = seed_analytics(database, business_id, utcnow(), posts_per_platform=8, days=30)
+    now = utcnow()
+    seeded = seed_analytics(database, business_id, now, posts_per_platform=8, days=30)
+    with database.session() as session:
+        session.add(
+            SyncRun(
+                business_id=business_id,
+                trigger=SyncTrigger.schedule,
+                status=SyncStatus.completed,
+                started_at=now - timedelta(minutes=42),
+                finished_at=now - timedelta(minutes=41),
+                total_posts=len(seeded.posts),
+                synced=len(seeded.posts),
+                by_platform={a.platform: {"total_posts": 8, "synced": 8} for a in seeded.accounts},
+            )
+        )
 
     page.goto(f"/businesses/{business_id}/analytics")
     page.get_by_role("link", name="Analytics").first.wait_for()
@@ -82,6 +98,9 @@ def test_charts_draw_and_the_table_sorts(page: Page, database: Database) -> None
     if directory:
         Path(directory).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(directory) / "desktop-analytics.png"), full_page=True)
+        page.goto(f"/businesses/{business_id}")
+        page.screenshot(path=str(Path(directory) / "desktop-overview.png"), full_page=True)
+        page.goto(f"/businesses/{business_id}/analytics")
 
     # Sort by impressions: highest first, then (clicked again) lowest first.
     page.locator('a[data-sort="impressions"]').click()
