@@ -44,6 +44,7 @@ ROUTER_MODULES = [
     "growth_manager.connections.endpoints",
     "growth_manager.publishing.endpoints",
     "growth_manager.analytics.endpoints",
+    "growth_manager.analytics.views",
     "growth_manager.worker.endpoints",
     "growth_manager.web.pages",
     "growth_manager.web.docs",
@@ -54,6 +55,7 @@ ROUTER_MODULES = [
     "growth_manager.content.pages",
     "growth_manager.connections.pages",
     "growth_manager.publishing.pages",
+    "growth_manager.analytics.pages",
     "growth_manager.notifications.endpoints",
     "growth_manager.notifications.pages",
 ]

@@ -108,6 +108,7 @@ def test_main_pages_run_without_a_csp_violation(
         f"{base}/compose?draft_id={seeded.draft_id}",
         f"{base}/calendar",
         f"{base}/connections",
+        f"{base}/analytics",
         f"{base}/settings",
         f"{base}/members",
     ):

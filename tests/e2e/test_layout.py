@@ -33,6 +33,7 @@ APP_PAGES = [
     "/businesses/{b}/drafts/new",
     "/businesses/{b}/drafts/{d}",
     "/businesses/{b}/connections",
+    "/businesses/{b}/analytics",
     "/businesses/{b}/settings",
     "/businesses/{b}/members",
     "/account",

@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
+from growth_manager.analytics.pages import headline_numbers
 from growth_manager.auth.dependencies import DbSession
 from growth_manager.business.access import BusinessViewer
 from growth_manager.business.service import businesses
@@ -40,6 +41,7 @@ def business_overview(request: Request, session: DbSession, access: BusinessView
             attention=needs_attention(accounts),
             upcoming=upcoming,
             failures=failures,
+            headline=headline_numbers(session, access.business.id, utcnow()),
             can_edit=access.can(Role.editor),
             can_manage=access.can(Role.owner),
         ),
