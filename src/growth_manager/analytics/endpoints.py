@@ -206,7 +206,10 @@ def _database(request: Request) -> Database:
     "finishes within `GROWTH_SYNC_WAIT_SECONDS` (10 s by default); otherwise **202** with the "
     "same shape (`status: running`) and a `Location` to poll. An account already syncing is not "
     "synced twice: its part joins the running sync. Needs the editor role.",
-    responses={202: {"description": "Still running: poll `GET /api/v1/analytics/syncs/{id}`."}},
+    responses={
+        202: {"description": "Still running: poll `GET /api/v1/analytics/syncs/{id}`."},
+        404: {"description": "No business of yours has this id."},
+    },
 )
 @calls_platform
 def refresh(
@@ -258,6 +261,7 @@ def get_sync(sync_id: int, user: CurrentUser, session: DbSession) -> SyncOut:
     "/analytics/syncs",
     response_model=SyncList,
     summary="A business's sync history",
+    responses={404: {"description": "No business of yours has this id."}},
     description="Its latest syncs, newest first: trigger, when, what they read and every "
     "problem they met.",
 )
@@ -276,6 +280,7 @@ def list_syncs(
     "/analytics/sync-status",
     response_model=SyncStatusOut,
     summary="Is the business's analytics up to date?",
+    responses={404: {"description": "No business of yours has this id."}},
     description="How many followed posts have been read, when the business last synced and "
     "next will, whether a sync runs right now (true only while one really does), and per "
     "platform: connected, last and next sync, the latest error, and the rate-limit budget "
@@ -341,6 +346,7 @@ def _schedule_job(schedule: Any) -> JobInfo:
     status_code=202,
     tags=["scheduler"],
     summary="Start an analytics sync in the background",
+    responses={404: {"description": "No business of yours has this id."}},
     description="Starts a sync of one business (`business_id`) or of every business you can "
     "edit, and answers at once; follow each with `GET /api/v1/analytics/syncs/{sync_id}`.",
 )
