@@ -33,6 +33,7 @@ from growth_manager.models.analytics import (
 from growth_manager.models.business import BusinessMember, Role
 from growth_manager.models.user import ApiToken, User
 from growth_manager.worker.celery_app import create_celery
+from tests.support.connecting import choose, park, pending, start
 from tests.support.owners import Owner
 from tests.support.sandbox import SandboxHandle
 from tests.support.tokenhealth import connect_linkedin, connect_x
@@ -191,3 +192,16 @@ def sync_worker(sync_app: Celery) -> Iterator[Any]:
 def finished(database: Database, run_id: int) -> SyncRun | None:
     run = run_of(database, run_id)
     return run if run.status != SyncStatus.running else None
+
+
+@pytest.fixture
+def meta_accounts(gm: TestClient, owner: Owner, database: Database) -> dict[str, int]:
+    """Every Page of the sandbox's Facebook login and its Instagram account, connected."""
+    token = park(gm, owner, start(gm, owner, "facebook"))
+    identities = pending(gm, owner, token)["identities"]
+    choose(gm, owner, token, [i["key"] for i in identities])
+    with database.session() as session:
+        rows = session.scalars(select(SocialAccount)).all()
+        ig = next(r for r in rows if r.platform == "instagram")
+        page = next(r for r in rows if r.external_id == ig.parent_external_id)
+        return {"instagram": ig.id, "facebook": page.id}

@@ -407,8 +407,34 @@ def instagram_account_metrics(
                 until=int(now.timestamp()),
             )
             calls += 1
-            values.extend(_series(body, IG_ACCOUNT_INSIGHTS, version, "insights."))
+            history = list(_series(body, IG_ACCOUNT_INSIGHTS, version, "insights."))
+            values.extend(history)
+            followers = _number(user.get("followers_count"))
+            if followers is not None:
+                values.extend(_followers_back(followers, history, version))
     return AccountMetrics(values=_dedupe(values), calls=calls)
+
+
+def _followers_back(
+    now_total: float, history: list[MetricValue], version: str
+) -> Iterable[MetricValue]:
+    """Instagram keeps new followers per day, not the count: each day's count is rebuilt
+    backwards from today's ``followers_count`` minus the gains of the days after it, labelled
+    as derived from both fields. It is an estimate: ``follower_count`` counts new followers only,
+    so a day's count is overstated by the unfollows since (which Instagram reports only as a
+    period total)."""
+    gains = sorted((v for v in history if v.metric == "follower_gain" and v.at), key=_at)
+    total = now_total
+    for gain in reversed(gains):
+        yield MetricValue(
+            "followers", total, "followers_count - insights.follower_count", version, at=gain.at
+        )
+        total -= gain.value
+
+
+def _at(value: MetricValue) -> datetime:
+    assert value.at is not None
+    return value.at
 
 
 # --- recent posts ----------------------------------------------------------------------------
