@@ -188,35 +188,56 @@ _TAGS = ["#smallbusiness", "#local", "#growth", "#community", "#newproduct", "#t
 
 
 def history(
-    seed: int, profile: AudienceProfile, name: str, now: datetime, days: int = HISTORY_DAYS
+    seed: int,
+    profile: AudienceProfile,
+    name: str,
+    now: datetime,
+    days: int = HISTORY_DAYS,
+    posts: int | None = None,
 ) -> list[HistoricalPost]:
     """Past posts of an account over ``days`` before ``now``, oldest first.
 
     Posting hours are spread over the whole day so that the best window is recoverable from the
-    metrics; the same seed, key and day give the same posts.
+    metrics; the same seed, key and day give the same posts. By default an account posts every
+    14 to 52 hours; ``posts`` asks for exactly that many instead, one in each equal slice of the
+    ``days`` but the first (at a random moment of it), for a busier account.
     """
     rng = _rng(seed, "history", profile.key)
     start = (now - timedelta(days=days)).replace(minute=0, second=0, microsecond=0)
-    posts: list[HistoricalPost] = []
+    out: list[HistoricalPost] = []
+    if posts is not None:
+        # From a day inside the span, so no post sits on its edge as the clock moves on.
+        first = now - timedelta(days=days - 1) if days > 1 else start
+        slice_minutes = ((now - timedelta(hours=1)) - first).total_seconds() / 60 / max(posts, 1)
+        for index in range(posts):
+            at = first + timedelta(minutes=int((index + rng.random() * 0.95) * slice_minutes))
+            out.append(_historical(rng, profile, name, at, index))
+        return out
     at = start
     index = 0
     while True:
         at = at + timedelta(hours=rng.randrange(14, 52), minutes=rng.randrange(60))
         if at >= now - timedelta(hours=1):
             break
-        tags = rng.sample(_TAGS, rng.choice([0, 0, 1, 2, 3]))
-        text = f"{rng.choice(_OPENERS)} {name}: {rng.choice(_BODIES)} {' '.join(tags)}".strip()
-        media_roll = rng.random()
-        features = PostFeatures(
-            text_length=len(text),
-            posted_at=at,
-            media_count=1 if media_roll > 0.55 else 0,
-            has_video=media_roll > 0.88,
-            hashtag_count=len(tags),
-        )
-        posts.append(HistoricalPost(f"{profile.key}:h{index}", at, text, features))
+        out.append(_historical(rng, profile, name, at, index))
         index += 1
-    return posts
+    return out
+
+
+def _historical(
+    rng: random.Random, profile: AudienceProfile, name: str, at: datetime, index: int
+) -> HistoricalPost:
+    tags = rng.sample(_TAGS, rng.choice([0, 0, 1, 2, 3]))
+    text = f"{rng.choice(_OPENERS)} {name}: {rng.choice(_BODIES)} {' '.join(tags)}".strip()
+    media_roll = rng.random()
+    features = PostFeatures(
+        text_length=len(text),
+        posted_at=at,
+        media_count=1 if media_roll > 0.55 else 0,
+        has_video=media_roll > 0.88,
+        hashtag_count=len(tags),
+    )
+    return HistoricalPost(f"{profile.key}:h{index}", at, text, features)
 
 
 _POSITIVE = [

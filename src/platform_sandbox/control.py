@@ -1,5 +1,6 @@
 """The sandbox's control plane under ``/_sandbox``: health, reset, state export/import, apps,
-ground-truth accounts, fault injection, the clock offset and rate-limit overrides.
+ground-truth accounts (and more of them, with past posts), fault injection, the clock offset
+and rate-limit overrides.
 
 It is for tests and demos only and speaks plain JSON; it is never faulted or rate limited.
 """
@@ -13,9 +14,10 @@ from fastapi import APIRouter, FastAPI, HTTPException, Request
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from platform_sandbox import audience
 from platform_sandbox.apps import list_apps, register_app
 from platform_sandbox.faults import fault_book
-from platform_sandbox.platform import Platform, SandboxContext, context
+from platform_sandbox.platform import NewAccounts, Platform, SandboxContext, context
 
 router = APIRouter(prefix="/_sandbox", tags=["control plane"])
 
@@ -122,6 +124,48 @@ def accounts(request: Request, platform: str | None = None) -> dict[str, Any]:
                 for account in p.accounts(session, ctx):
                     out.append({"platform": p.name, **account})
     return {"accounts": out}
+
+
+class AccountsIn(BaseModel):
+    platform: str
+    count: int = Field(default=1, ge=1, le=1000)
+    posts: int = Field(default=100, ge=0, le=2000)
+    days: int = Field(default=audience.HISTORY_DAYS, ge=1, le=365)
+    name: str = Field(default="Sandbox business", min_length=1, max_length=80)
+    owner: str | None = None
+    instagram: bool = True
+
+
+@router.post("/accounts", status_code=201)
+async def create_accounts(request: Request, body: AccountsIn) -> dict[str, Any]:
+    """More simulated accounts with past posts from the audience model: X users; LinkedIn
+    organization pages the member ``owner`` administers; Facebook Pages that the person
+    ``owner`` runs, each with a linked Instagram business account unless ``instagram`` is
+    false. Each gets ``posts`` posts over the ``days`` before now; sign in as usual to get
+    tokens for them."""
+    platform = next((p for p in request.app.state.platforms if p.name == body.platform), None)
+    if platform is None or platform.create_accounts is None:
+        raise HTTPException(400, f"unknown platform {body.platform!r}")
+    maker = platform.create_accounts
+    ctx = context(request)
+    spec = NewAccounts(
+        count=body.count,
+        posts=body.posts,
+        days=body.days,
+        name=body.name,
+        owner=body.owner,
+        instagram=body.instagram,
+    )
+
+    def create() -> list[dict[str, Any]]:
+        with ctx.store.session() as session:
+            made: list[dict[str, Any]] = maker(session, ctx, spec)
+            return made
+
+    try:
+        return {"accounts": await run_in_threadpool(create)}
+    except ValueError as exc:
+        raise HTTPException(400, str(exc)) from exc
 
 
 class FaultIn(BaseModel):

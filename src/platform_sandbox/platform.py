@@ -43,6 +43,24 @@ class ErrorResponder(Protocol):
     def __call__(self, status: int, message: str | None = None) -> Response: ...
 
 
+@dataclass(frozen=True)
+class NewAccounts:
+    """What ``POST /_sandbox/accounts`` asks of a platform."""
+
+    count: int
+    posts: int
+    days: int
+    name: str
+    owner: str | None = None  # the person given a role on new pages (LinkedIn, Meta)
+    instagram: bool = True  # Meta: link an Instagram business account to each new Page
+
+
+class AccountMaker(Protocol):
+    def __call__(
+        self, session: Session, ctx: SandboxContext, spec: NewAccounts
+    ) -> list[dict[str, Any]]: ...
+
+
 @dataclass
 class Platform:
     name: str  # "x", "linkedin", "meta"
@@ -54,3 +72,6 @@ class Platform:
     accounts: Callable[[Session, SandboxContext], list[dict[str, Any]]]
     # The platform's real error body for a status (used by fault injection).
     error_response: ErrorResponder
+    # Control plane: adds ``count`` accounts with ``posts`` past posts each (and whatever the
+    # platform needs around them: roles, linked accounts); returns what it created.
+    create_accounts: AccountMaker | None = None

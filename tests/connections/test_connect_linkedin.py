@@ -87,6 +87,27 @@ def test_member_and_administered_organizations(
     assert userinfo(fresh_sandbox, stored[0].access_token or "").json()["sub"] == MAYA
 
 
+def test_a_member_with_many_pages_is_offered_every_one(
+    gm: TestClient, owner: Owner, fresh_sandbox: SandboxHandle
+) -> None:
+    """organizationAcls answers ten elements unless asked for more: the picker lists all."""
+    made = httpx2.post(
+        f"{fresh_sandbox.url}/_sandbox/accounts",
+        json={"platform": "linkedin", "count": 12, "posts": 0, "owner": MAYA},
+        timeout=30,
+    )
+    assert made.status_code == 201, made.text
+    urns = {o["urn"] for o in made.json()["accounts"]}
+    truth = httpx2.get(f"{fresh_sandbox.url}/_sandbox/accounts?platform=linkedin").json()
+    maya = next(a for a in truth["accounts"] if a["kind"] == "member" and a["id"] == MAYA)
+    administered = {a["organization"] for a in maya["administers"]}
+    assert urns < administered
+    assert len(administered) == 14
+    identities = pending(gm, owner, park(gm, owner))["identities"]
+    offered = {i["external_id"] for i in identities if i["kind"] == "organization"}
+    assert offered == administered
+
+
 def test_the_dashboard_picker_form_connects_the_ticked_identities(
     gm: TestClient,
     owner: Owner,

@@ -26,7 +26,7 @@ from platform_sandbox.linkedin import (
 )
 from platform_sandbox.linkedin import models as models
 from platform_sandbox.linkedin.errors import error_response
-from platform_sandbox.linkedin.seed import accounts, seed
+from platform_sandbox.linkedin.seed import accounts, create_accounts, seed
 from platform_sandbox.platform import Platform
 
 
@@ -55,6 +55,7 @@ PLATFORM = Platform(
     },
     seed=seed,
     accounts=accounts,
+    create_accounts=create_accounts,
     error_response=error_response,
 )
 

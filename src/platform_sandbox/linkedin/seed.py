@@ -13,7 +13,7 @@ from platform_sandbox import audience
 from platform_sandbox.apps import ensure_default_app
 from platform_sandbox.linkedin import common
 from platform_sandbox.linkedin.models import LiMember, LiOrganization, LiOrgRole, LiPost
-from platform_sandbox.platform import SandboxContext
+from platform_sandbox.platform import NewAccounts, SandboxContext
 
 
 @dataclass(frozen=True)
@@ -198,4 +198,61 @@ def accounts(session: Session, ctx: SandboxContext) -> list[dict[str, Any]]:
                 "profile": profile.as_dict(),
             }
         )
+    return out
+
+
+# Organizations added through the control plane get ids from here on.
+NEW_ORG_BASE = 91000000
+
+
+def create_accounts(
+    session: Session, ctx: SandboxContext, spec: NewAccounts
+) -> list[dict[str, Any]]:
+    """``spec.count`` more organization pages administered by the member ``spec.owner`` (the
+    first seeded member by default), each with ``spec.posts`` past posts."""
+    owner = spec.owner or MEMBERS[0].id
+    if session.get(LiMember, owner) is None:
+        raise ValueError(f"no LinkedIn member {owner!r}")
+    at = common.now(ctx)
+    first = NEW_ORG_BASE + (
+        session.scalar(
+            select(func.count())
+            .select_from(LiOrganization)
+            .where(LiOrganization.id >= NEW_ORG_BASE)
+        )
+        or 0
+    )
+    out: list[dict[str, Any]] = []
+    for org_id in range(first, first + spec.count):
+        n = org_id - NEW_ORG_BASE + 1
+        org = LiOrganization(
+            id=org_id,
+            name=f"{spec.name} {n}",
+            vanity_name=f"{common.PLATFORM_NAME}-org-{org_id}",
+            website=f"https://org-{org_id}.example.com",
+            description=f"{spec.name} {n}, a page made through the sandbox's control plane.",
+        )
+        session.add(org)
+        session.flush()
+        session.add(
+            LiOrgRole(
+                member_id=owner, organization_id=org_id, role="ADMINISTRATOR", state="APPROVED"
+            )
+        )
+        profile = common.profile_of(ctx, org.urn)
+        past = audience.history(ctx.seed, profile, org.name, at, days=spec.days, posts=spec.posts)
+        for post in past:
+            _add_history_post(session, org.urn, post)
+        out.append(
+            {
+                "platform": common.PLATFORM_NAME,
+                "kind": "organization",
+                "id": str(org_id),
+                "urn": org.urn,
+                "name": org.name,
+                "administrator": owner,
+                "posts": len(past),
+            }
+        )
+    session.flush()
     return out

@@ -20,7 +20,7 @@ from platform_sandbox.meta.models import (
     MetaPost,
     MetaUser,
 )
-from platform_sandbox.platform import SandboxContext
+from platform_sandbox.platform import NewAccounts, SandboxContext
 
 DEMO_APP_ID = DEFAULT_CLIENT_IDS["meta"]
 # Growth Manager connects Facebook Pages and Instagram through the same Meta app, with one
@@ -252,4 +252,88 @@ def accounts(session: Session, ctx: SandboxContext) -> list[dict[str, Any]]:
                 "profile": profile.as_dict(),
             }
         )
+    return out
+
+
+# Pages and Instagram accounts added through the control plane get ids from here on.
+NEW_PAGE_BASE = 108900000000000
+NEW_IG_BASE = 17841410000000000
+
+
+def create_accounts(
+    session: Session, ctx: SandboxContext, spec: NewAccounts
+) -> list[dict[str, Any]]:
+    """``spec.count`` more Pages on which the person ``spec.owner`` (the first seeded one by
+    default) has every task, each with ``spec.posts`` past posts and, with ``spec.instagram``,
+    a linked Instagram business account with as many past media."""
+    owner = spec.owner or USERS[0][0]
+    if session.get(MetaUser, owner) is None:
+        raise ValueError(f"no Meta user {owner!r}")
+    now = ctx.clock.now()
+    made = (
+        session.scalar(
+            select(func.count())
+            .select_from(MetaPage)
+            .where(MetaPage.id.like(f"{NEW_PAGE_BASE // 10**6}%"))
+        )
+        or 0
+    )
+    out: list[dict[str, Any]] = []
+    for n in range(made + 1, made + 1 + spec.count):
+        page_id = str(NEW_PAGE_BASE + n)
+        ig_id = str(NEW_IG_BASE + n) if spec.instagram else None
+        name = f"{spec.name} {n}"
+        session.add(
+            MetaPage(
+                id=page_id,
+                name=name,
+                username=f"page{page_id}",
+                category="Local Business",
+                category_id="2500",
+                about=f"{name}, a Page made through the sandbox's control plane.",
+                website=f"https://page-{page_id}.example",
+                instagram_id=ig_id,
+            )
+        )
+        session.add(MetaPageRole(user_id=owner, page_id=page_id, tasks=list(ALL_TASKS)))
+        if ig_id is not None:
+            session.add(
+                MetaIgAccount(
+                    id=ig_id,
+                    ig_id=str(5220000000 + n),
+                    username=f"ig{page_id}",
+                    name=name,
+                    biography=f"{name} on Instagram.",
+                    website=f"https://page-{page_id}.example",
+                    page_id=page_id,
+                )
+            )
+        session.flush()
+        page_posts = audience.history(
+            ctx.seed, common.profile_of_page(ctx, page_id), name, now, spec.days, spec.posts
+        )
+        for past in page_posts:
+            _page_post(session, page_id, past)
+        made_page: dict[str, Any] = {
+            "platform": common.PLATFORM_NAME,
+            "kind": "page",
+            "id": page_id,
+            "name": name,
+            "administrator": owner,
+            "posts": len(page_posts),
+            "instagram_business_account": None,
+        }
+        if ig_id is not None:
+            media = audience.history(
+                ctx.seed, common.profile_of_ig(ctx, ig_id), name, now, spec.days, spec.posts
+            )
+            for past in media:
+                _ig_media(session, ig_id, past)
+            made_page["instagram_business_account"] = {
+                "id": ig_id,
+                "username": f"ig{page_id}",
+                "posts": len(media),
+            }
+        out.append(made_page)
+    session.flush()
     return out

@@ -7,7 +7,8 @@ v1.1 media upload).
 
 from __future__ import annotations
 
-from datetime import timedelta
+import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter
@@ -16,13 +17,15 @@ from sqlalchemy.orm import Session
 
 from platform_sandbox import audience
 from platform_sandbox.apps import ensure_default_app, register_app
-from platform_sandbox.platform import Platform, SandboxContext
+from platform_sandbox.platform import NewAccounts, Platform, SandboxContext
 from platform_sandbox.x import api, media, oauth, web
 from platform_sandbox.x.common import snowflake
 from platform_sandbox.x.errors import error_response
 from platform_sandbox.x.models import XTweet, XUser
 
 PUBLIC_CLIENT_ID = "sandbox-x-public-client"
+# Users added through the control plane get ids from here on.
+NEW_USER_BASE = 1591000000000000000
 
 # The demo business account first: the authorization page preselects it.
 SEED_USERS: tuple[dict[str, str], ...] = (
@@ -75,31 +78,65 @@ def seed(session: Session, ctx: SandboxContext) -> None:
     for spec in SEED_USERS:
         if session.get(XUser, spec["id"]) is not None:
             continue
-        user = XUser(
-            **spec,
-            created_at=(now - timedelta(days=3 * 365)).replace(microsecond=0),
-            audience_key=f"x:{spec['username']}",
-        )
-        session.add(user)
-        session.flush()  # no ORM relationship orders the user before its posts
-        profile = audience.profile_for(ctx.seed, user.audience_key)
-        for post in audience.history(ctx.seed, profile, user.name, now):
-            tweet_id = snowflake(post.posted_at, post.post_key)
-            prefix = "7" if post.features.has_video else "3"
-            session.add(
-                XTweet(
-                    id=tweet_id,
-                    author_id=user.id,
-                    text=post.text,
-                    created_at=post.posted_at,
-                    post_key=post.post_key,
-                    conversation_id=tweet_id,
-                    media_keys=[f"{prefix}_{tweet_id}"] if post.features.media_count else [],
-                    has_video=post.features.has_video,
-                    hashtag_count=post.features.hashtag_count,
-                )
-            )
+        _add_user(session, ctx, spec, now)
     session.flush()
+
+
+def _add_user(
+    session: Session,
+    ctx: SandboxContext,
+    spec: dict[str, str],
+    now: datetime,
+    posts: int | None = None,
+    days: int = audience.HISTORY_DAYS,
+) -> int:
+    """A user and its past posts; how many posts."""
+    user = XUser(
+        **spec,
+        created_at=(now - timedelta(days=3 * 365)).replace(microsecond=0),
+        audience_key=f"x:{spec['username']}",
+    )
+    session.add(user)
+    session.flush()  # no ORM relationship orders the user before its posts
+    profile = audience.profile_for(ctx.seed, user.audience_key)
+    past = audience.history(ctx.seed, profile, user.name, now, days=days, posts=posts)
+    for post in past:
+        tweet_id = snowflake(post.posted_at, post.post_key)
+        prefix = "7" if post.features.has_video else "3"
+        session.add(
+            XTweet(
+                id=tweet_id,
+                author_id=user.id,
+                text=post.text,
+                created_at=post.posted_at,
+                post_key=post.post_key,
+                conversation_id=tweet_id,
+                media_keys=[f"{prefix}_{tweet_id}"] if post.features.media_count else [],
+                has_video=post.features.has_video,
+                hashtag_count=post.features.hashtag_count,
+            )
+        )
+    return len(past)
+
+
+def create_accounts(
+    session: Session, ctx: SandboxContext, spec: NewAccounts
+) -> list[dict[str, Any]]:
+    """``spec.count`` more users, each with ``spec.posts`` past posts."""
+    now = ctx.clock.now()
+    first = len(session.scalars(select(XUser.id)).all()) + 1
+    out: list[dict[str, Any]] = []
+    for n in range(first, first + spec.count):
+        handle = re.sub(r"[^a-z0-9_]", "", spec.name.lower())[:8] or "user"
+        user = {
+            "id": str(NEW_USER_BASE + n),
+            "username": f"{handle}{n:04d}",
+            "name": f"{spec.name} {n}",
+        }
+        posts = _add_user(session, ctx, user, now, posts=spec.posts, days=spec.days)
+        out.append({"platform": "x", "kind": "user", **user, "posts": posts})
+    session.flush()
+    return out
 
 
 def accounts(session: Session, ctx: SandboxContext) -> list[dict[str, Any]]:
@@ -141,4 +178,5 @@ PLATFORM = Platform(
     seed=seed,
     accounts=accounts,
     error_response=error_response,
+    create_accounts=create_accounts,
 )

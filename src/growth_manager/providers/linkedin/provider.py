@@ -37,6 +37,10 @@ from growth_manager.providers.oauth import call_token_endpoint, oauth_client, to
 
 DEFAULT_VERSION = "202601"
 ADMIN_ROLES = ("ADMINISTRATOR", "CONTENT_ADMIN", "DIRECT_SPONSORED_CONTENT_POSTER")
+# organizationAcls answers 10 elements a page unless asked for more; pages of 100, and at most
+# 20 of them, are far beyond any member's pages.
+ACL_PAGE_SIZE = 100
+ACL_PAGES = 20
 
 
 class LinkedInProvider(HttpProvider):
@@ -160,26 +164,40 @@ class LinkedInProvider(HttpProvider):
 
     def organizations(self, token: TokenSet) -> list[AccountProfile]:
         """The pages this member may post for (administrators and content admins)."""
-        try:
-            response = self.http.request(
-                "GET",
-                f"{self.config.api_base}/rest/organizationAcls",
-                params={"q": "roleAssignee", "state": "APPROVED"},
-                headers=self.rest_headers(token),
-            )
-        except Rejected as exc:
-            if exc.status == 403:  # scope not granted: a member-only connection
-                return []
-            raise
         urns: list[str] = []
-        for element in response.json().get("elements", []):
-            if (
-                element.get("role") in ADMIN_ROLES
-                and element.get("state", "APPROVED") == "APPROVED"
-            ):
-                urn = element.get("organization") or element.get("organizationTarget")
-                if isinstance(urn, str) and urn not in urns:
-                    urns.append(urn)
+        start = 0
+        for _ in range(ACL_PAGES):
+            try:
+                response = self.http.request(
+                    "GET",
+                    f"{self.config.api_base}/rest/organizationAcls",
+                    params={
+                        "q": "roleAssignee",
+                        "state": "APPROVED",
+                        "start": start,
+                        "count": ACL_PAGE_SIZE,
+                    },
+                    headers=self.rest_headers(token),
+                )
+            except Rejected as exc:
+                if exc.status == 403:  # scope not granted: a member-only connection
+                    return []
+                raise
+            body = response.json()
+            elements = body.get("elements", [])
+            for element in elements:
+                if (
+                    element.get("role") in ADMIN_ROLES
+                    and element.get("state", "APPROVED") == "APPROVED"
+                ):
+                    urn = element.get("organization") or element.get("organizationTarget")
+                    if isinstance(urn, str) and urn not in urns:
+                        urns.append(urn)
+            # A page of ACLs defaults to 10 elements: read on while pages come back full.
+            start += len(elements)
+            total = (body.get("paging") or {}).get("total")
+            if len(elements) < ACL_PAGE_SIZE or (isinstance(total, int) and start >= total):
+                break
         profiles = []
         for urn in urns:
             try:
