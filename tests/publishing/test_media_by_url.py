@@ -11,21 +11,19 @@ from typing import Any
 import httpx2
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
 
 from growth_manager.config import Settings
 from growth_manager.content.signed import signed_url
 from growth_manager.db import Database
-from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.content import MediaAsset
 from growth_manager.publishing.engine import Publisher
 from tests.publishing.conftest import FAST, run_until_settled
 from tests.support.apps import app_sharing
-from tests.support.connecting import choose, park, pending, start
 from tests.support.live_server import free_port, live_server
 from tests.support.media_server import jpeg_bytes
 from tests.support.owners import Owner
 from tests.support.sandbox import SandboxHandle, register_callbacks
+from tests.support.tokenhealth import connect_meta
 
 
 @dataclass
@@ -49,17 +47,6 @@ def served(
     app = app_sharing(configured, database)
     with live_server(app, port) as url, TestClient(app, base_url=public) as client:
         yield Served(client, configured, url)
-
-
-def connect_meta(client: TestClient, owner: Owner, database: Database) -> dict[str, int]:
-    token = park(client, owner, start(client, owner, "facebook"))
-    identities = pending(client, owner, token)["identities"]
-    choose(client, owner, token, [i["key"] for i in identities])
-    with database.session() as session:
-        rows = session.scalars(select(SocialAccount)).all()
-        ig = next(r for r in rows if r.platform == "instagram")
-        page = next(r for r in rows if r.external_id == ig.parent_external_id)
-        return {"instagram": ig.id, "facebook": page.id}
 
 
 def upload_jpeg(client: TestClient, owner: Owner) -> int:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from growth_manager.db import Database
 from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.notifications import Notification
-from tests.support.connecting import finish, start
+from tests.support.connecting import choose, finish, park, pending, start
 from tests.support.consent import consent
 from tests.support.owners import Owner
 from tests.support.sandbox import SandboxHandle
@@ -98,6 +98,19 @@ def connect_linkedin(gm: TestClient, owner: Owner, database: Database, kind: str
                 SocialAccount.platform == "linkedin", SocialAccount.kind == kind
             )
         ).one()
+
+
+def connect_meta(gm: TestClient, owner: Owner, database: Database) -> dict[str, int]:
+    """Facebook Login with every Page granted, then every identity ticked on the picker: the
+    ids of one Page and of its Instagram account."""
+    token = park(gm, owner, start(gm, owner, "facebook"))
+    identities = pending(gm, owner, token)["identities"]
+    choose(gm, owner, token, [i["key"] for i in identities])
+    with database.session() as session:
+        rows = session.scalars(select(SocialAccount)).all()
+        ig = next(r for r in rows if r.platform == "instagram")
+        page = next(r for r in rows if r.external_id == ig.parent_external_id)
+        return {"instagram": ig.id, "facebook": page.id}
 
 
 def shift_account_times(database: Database, account_id: int, delta: timedelta) -> None:

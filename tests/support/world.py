@@ -50,7 +50,8 @@ class World:
         return self.business.id
 
 
-def _member(session: Any, email: str) -> Member:
+def new_member(session: Any, email: str) -> Member:
+    """A user with a bearer token (a day long), not yet a member of anything."""
     user = User(email=email, name=email.split("@", maxsplit=1)[0].title(), password_hash="x")
     session.add(user)
     session.flush()
@@ -68,10 +69,10 @@ def _member(session: Any, email: str) -> Member:
 def make_world(database: Database) -> World:
     """A business with an owner, an editor and a viewer, and an outsider who owns another."""
     with database.session() as session:
-        owner = _member(session, "owner@example.com")
-        editor = _member(session, "editor@example.com")
-        viewer = _member(session, "viewer@example.com")
-        outsider = _member(session, "outsider@example.com")
+        owner = new_member(session, "owner@example.com")
+        editor = new_member(session, "editor@example.com")
+        viewer = new_member(session, "viewer@example.com")
+        outsider = new_member(session, "outsider@example.com")
         business = Business(name="Bloom Bakery", timezone="Europe/Berlin")
         other = Business(name="Other Co")
         session.add_all([business, other])

@@ -3,10 +3,8 @@ test database, and readers of what the sync stored and of the sandbox's own answ
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import httpx2
@@ -18,10 +16,8 @@ from sqlalchemy import func, select
 
 from growth_manager.analytics import runs
 from growth_manager.analytics.sync import Syncer
-from growth_manager.auth.dependencies import hash_api_token
 from growth_manager.config import Settings
 from growth_manager.db import Database
-from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.analytics import (
     MetricSnapshot,
@@ -31,12 +27,11 @@ from growth_manager.models.analytics import (
     SyncTrigger,
 )
 from growth_manager.models.business import BusinessMember, Role
-from growth_manager.models.user import ApiToken, User
 from growth_manager.worker.celery_app import create_celery
-from tests.support.connecting import choose, park, pending, start
 from tests.support.owners import Owner
 from tests.support.sandbox import SandboxHandle
-from tests.support.tokenhealth import connect_linkedin, connect_x
+from tests.support.tokenhealth import connect_linkedin, connect_meta, connect_x
+from tests.support.world import new_member
 
 
 @dataclass
@@ -150,19 +145,9 @@ def snapshot_count(database: Database, **where: Any) -> int:
 def add_member(database: Database, business_id: int, role: Role, email: str) -> dict[str, str]:
     """A member of ``role`` in the business; their bearer headers."""
     with database.session() as session:
-        user = User(email=email, name=email.split("@", maxsplit=1)[0], password_hash="x")
-        session.add(user)
-        session.flush()
-        token = "gm_" + secrets.token_urlsafe(24)
-        session.add(
-            ApiToken(
-                user_id=user.id,
-                token_hash=hash_api_token(token),
-                expires_at=utcnow() + timedelta(days=1),
-            )
-        )
-        session.add(BusinessMember(business_id=business_id, user_id=user.id, role=role))
-    return {"Authorization": f"Bearer {token}"}
+        member = new_member(session, email)
+        session.add(BusinessMember(business_id=business_id, user_id=member.user.id, role=role))
+    return member.headers
 
 
 @pytest.fixture
@@ -197,11 +182,4 @@ def finished(database: Database, run_id: int) -> SyncRun | None:
 @pytest.fixture
 def meta_accounts(gm: TestClient, owner: Owner, database: Database) -> dict[str, int]:
     """Every Page of the sandbox's Facebook login and its Instagram account, connected."""
-    token = park(gm, owner, start(gm, owner, "facebook"))
-    identities = pending(gm, owner, token)["identities"]
-    choose(gm, owner, token, [i["key"] for i in identities])
-    with database.session() as session:
-        rows = session.scalars(select(SocialAccount)).all()
-        ig = next(r for r in rows if r.platform == "instagram")
-        page = next(r for r in rows if r.external_id == ig.parent_external_id)
-        return {"instagram": ig.id, "facebook": page.id}
+    return connect_meta(gm, owner, database)
