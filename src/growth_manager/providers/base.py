@@ -458,9 +458,8 @@ class SocialProvider(Protocol):
     ) -> AccountMetrics:
         """Followers and the account-level insights the platform offers; with ``since``,
         also their daily history from then on, where the platform keeps one. ``current``
-        False: the caller has the numbers now already (a listing carried them), so only the
-        history is asked for; values now may still come when the history's request carries
-        them at no cost."""
+        False: the caller has the numbers now already (a listing carried them): only the
+        history is asked for and returned (no request at all when there is none to ask)."""
         ...
 
     def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:

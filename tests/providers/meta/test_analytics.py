@@ -403,3 +403,20 @@ def test_page_history_without_the_numbers_now(
     nothing = fb.account_metrics(PAGE_REF, meta.token, current=False)
     assert nothing.calls == 0
     assert nothing.values == ()
+
+
+def test_instagram_history_alone_is_one_request_without_the_numbers_now(
+    insta: InstagramProvider, wire: Counting, meta: Sandbox
+) -> None:
+    since = datetime.now(UTC) - timedelta(days=90)
+    both = insta.account_metrics(IG_REF, meta.token, since=since)
+    alone = insta.account_metrics(IG_REF, meta.token, since=since, current=False)
+    assert alone.calls == 1
+    assert len(wire.requests) == 2
+    assert not [v for v in alone.values if v.at is None]
+    assert {(v.metric, v.at, v.value) for v in alone.values} == {
+        (v.metric, v.at, v.value) for v in both.values if v.at is not None
+    }
+    nothing = insta.account_metrics(IG_REF, meta.token, current=False)
+    assert nothing.calls == 0
+    assert len(wire.requests) == 2

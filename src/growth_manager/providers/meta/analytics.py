@@ -65,7 +65,7 @@ each (Graph's maximum for these edges). Instagram's history is one request too:
 ``GET /{ig-user-id}?fields=followers_count,follows_count,media_count,insights.metric(…)
 .period(day).since(…).until(…)``, the numbers now with the daily series they are counted back
 from. ``account_metrics(current=False)`` on a Page skips the node read and asks the insights
-windows only.
+windows only; on Instagram it is the same one request, returning only the history.
 """
 
 from __future__ import annotations
@@ -394,20 +394,25 @@ def page_metrics(
     if since is not None:
         now = datetime.now(UTC)
         start = max(since.astimezone(UTC), now - INSIGHTS_KEPT)
-        while start < now:
-            end = min(start + INSIGHTS_WINDOW, now)
+        # Windows of 90 days back from now. A last window shorter than a day (a "90 days ago"
+        # the caller computed a moment before this read) holds no day's value: not asked.
+        end = now
+        while end > start:
+            begin = max(start, end - INSIGHTS_WINDOW)
+            if end != now and end - begin < timedelta(days=1):
+                break
             body = _get(
                 provider,
                 f"{account.external_id}/insights",
                 token,
                 metric=",".join(PAGE_INSIGHTS),
                 period="day",
-                since=int(start.timestamp()),
+                since=int(begin.timestamp()),
                 until=int(end.timestamp()),
             )
             calls += 1
             values.extend(_series(body, PAGE_INSIGHTS, version, ""))
-            start = end
+            end = begin
     return AccountMetrics(values=_dedupe(values), calls=calls)
 
 
@@ -437,7 +442,7 @@ def instagram_account_metrics(
             f".since({int(start.timestamp())}).until({int(now.timestamp())})"
         )
     user = _get(provider, account.external_id, token, fields=fields)
-    values = _now_values(user, IG_NOW_FIELDS, version)
+    values = _now_values(user, IG_NOW_FIELDS, version) if current else []
     if history_asked:
         history = list(_series(user.get("insights"), IG_ACCOUNT_INSIGHTS, version, "insights."))
         values.extend(history)
