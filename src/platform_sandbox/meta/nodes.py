@@ -311,14 +311,17 @@ def render(call: Call, node: Node, specs: list[FieldSpec] | None) -> dict[str, A
     return out
 
 
+# (node kind, edge) -> the handler of ``GET /{id}/{edge}``; filled in by ``graph`` from its
+# edge table (which routes through this module, so it can't be imported from here).
+EDGE_READERS: dict[tuple[str, str], Callable[[Call, Node], Any]] = {}
+
+
 def _edge_renderer(node: Node, name: str) -> Renderer | None:
     """An edge asked for as a field (``published_posts.limit(100){id,message}``,
     ``insights.metric(reach).period(day)``): Graph answers it as the edge's own request would,
     inside the node's answer, with the modifiers as the edge's parameters and the braces as
     its ``fields``; its ``paging.next`` is the edge's own URL, so a client pages on there."""
-    from platform_sandbox.meta import graph  # the edge table routes through nodes
-
-    handler = graph.EDGES.get((node.kind, name, "GET"))
+    handler = EDGE_READERS.get((node.kind, name))
     if handler is None:
         return None
 
