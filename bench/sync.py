@@ -27,7 +27,8 @@ For each: posts synced, API calls per platform (``SyncRun.by_platform[...]["api_
 per 1,000 posts next to the seed's design of one request per post (two on LinkedIn and Meta),
 wall time, and the worker's peak RSS (its process and its pool's, from /proc). Targets (from
 the issue): at most 15 calls per 1,000 X posts and 25 per 1,000 Meta (Facebook, Instagram)
-posts; embedded, all 10,000 posts synced in under a minute.
+posts; embedded, all 10,000 posts synced in under a minute. Each table ends with notes on
+where the calls go (``NOTES``).
 
 Prints; asserts nothing.
 
@@ -71,6 +72,30 @@ PLATFORMS = ("x", "linkedin", "facebook", "instagram")
 SEED_CALLS_PER_1000 = {"x": 1000, "linkedin": 2000, "facebook": 2000, "instagram": 2000}
 TARGET_CALLS_PER_1000 = {"x": 15, "facebook": 25, "instagram": 25}
 WALL_TARGET_SECONDS = 60.0
+# Where each phase's calls go, at 100 posts an account over 90 days (printed under the table).
+NOTES = {
+    "import": (
+        "X: one listing of the 90 days, public metrics only, 100 posts a request, the account's "
+        "followers in its includes.users (no account read, X keeps no history); the private "
+        "metrics of posts under 30 days come with their next scheduled read.",
+        "Facebook: one request on the Page's node (published_posts.limit(100){…} beside "
+        "followers_count) plus the 90 days of Page insights; Instagram: the same on the "
+        "account's node (media.limit(100){…}) plus one node read with the follower insights "
+        "expanded. No separate read of the numbers now.",
+        "LinkedIn: the posts listing, a statistics read per 100 shares (the listing carries "
+        "no numbers) and the page's three account reads with their history (networkSizes, "
+        "organizationalEntityFollowerStatistics and organizationalEntityShareStatistics by day).",
+    ),
+    "re-sync": (
+        "No account read: a manual sync does not re-read numbers read less than an hour ago.",
+        "X: 100 ids a GET /2/tweets, but posts under 30 days are read with their non-public "
+        "metrics (clicks, profile clicks, engagements) and older ones without (asking an old "
+        "post for them withholds it), so a batch spanning both ages takes two requests: 20 "
+        "per 1,000 posts here, over the 15 target by the price of the private metrics.",
+        "Facebook and Instagram: 50 ids a Graph multi-id read; LinkedIn: 100 shares a "
+        "statistics read.",
+    ),
+}
 SANDBOX_NAME = "Sync Bench"
 
 
@@ -668,6 +693,8 @@ def print_table(mode: str, phase: Phase) -> None:
     print("  requests the sandbox answered, by endpoint:")
     for endpoint, count in sorted(phase.endpoints.items()):
         print(f"    {count:>6}  {endpoint}")
+    for note in NOTES.get(phase.name, ()):
+        print(f"  note: {note}")
 
 
 def main() -> None:

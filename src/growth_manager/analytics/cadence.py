@@ -8,7 +8,9 @@
 | until day 90      | week       |
 | after day 90      | never (one last read at day 90) |
 
-Account metrics (followers, account insights) are read daily.
+Account metrics (followers, account insights) are read daily on the schedule; a sync a person
+asks for (or a connect) reads them again only when the last read is an hour old or more
+(followers are daily numbers: a fresher read shows nothing new).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ LADDER: tuple[tuple[timedelta, timedelta], ...] = (
 )
 HORIZON = LADDER[-1][0]
 ACCOUNT_EVERY = timedelta(days=1)
+ACCOUNT_FRESH = timedelta(hours=1)
 IMPORT_WINDOW = HORIZON
 
 
@@ -45,3 +48,8 @@ def next_sync_at(published_at: datetime, read_at: datetime) -> datetime | None:
 
 def account_due(last: datetime | None, now: datetime) -> bool:
     return last is None or now - last >= ACCOUNT_EVERY
+
+
+def account_fresh(last: datetime | None, now: datetime) -> bool:
+    """The account's numbers were read less than :data:`ACCOUNT_FRESH` ago."""
+    return last is not None and now - last < ACCOUNT_FRESH

@@ -13,6 +13,21 @@ the endpoint the read spends (recorded by the token keeper, and followed live du
 sync); a spent budget defers the rest of the account's sync until its reset instead of running
 into a 429, and a 429 itself does the same. An account whose token only its owner can renew is
 reported in the run and skipped until it is reconnected, never retried in a loop.
+
+Account numbers cost no request of their own when a read that happens anyway carries them:
+providers return the account's numbers now as ``account_values`` of the import listing
+(``RecentPosts``) or of a post-metrics read (``PostMetricsBatch``) when the same request can
+hold them (X's ``includes.users``, Graph's node answering beside its expanded edge), and the
+sync records them as the account's snapshots (with their own ``source_field``). The separate
+``account_metrics`` read is made only (1) for history: the first sync of an account whose
+platform keeps a daily history (``Descriptor.keeps_account_history``; not X), asked with
+``current=False`` when the listing already carried the numbers now, so a connect-time import
+costs the listing and the history requests; or (2) when the account read is due and no read of
+this sync carried the numbers (it then runs after the post reads, which may carry them). Due
+means: daily on the schedule (``cadence.account_due``); for a sync a person asks for, or a
+connect, unless they were read less than an hour ago (``cadence.account_fresh``: followers are
+daily numbers, so a re-sync within the hour reads no account numbers at all). Folded values are
+recorded only when the account read is due, so frequent post reads do not pile up snapshots.
 """
 
 from __future__ import annotations
@@ -88,6 +103,8 @@ class Tally:
     reauth: bool = False
     note: str | None = None
     posts_started: bool = False
+    # The account's numbers now were recorded in this sync (from a read that carried them).
+    account_read: bool = False
 
     def error(
         self, error: ProviderError | str, *, account_id: int, code: str | None = None
@@ -130,6 +147,8 @@ class Work:
     owner: str
     need_import: bool
     account_due: bool
+    # The first sync of an account whose platform keeps history: read it back (once).
+    history: bool
     budget_blocked_until: datetime | None
 
 
@@ -231,8 +250,13 @@ class Syncer:
                 started_at=run.started_at,
                 owner=owner,
                 need_import=state.imported_at is None,
-                account_due=run.trigger != SyncTrigger.schedule
-                or cadence.account_due(state.account_synced_at, now),
+                account_due=(
+                    cadence.account_due(state.account_synced_at, now)
+                    if run.trigger == SyncTrigger.schedule
+                    else not cadence.account_fresh(state.account_synced_at, now)
+                ),
+                history=descriptor(account.platform).keeps_account_history
+                and state.account_synced_at is None,
                 budget_blocked_until=blocked,
             )
 
@@ -252,9 +276,11 @@ class Syncer:
                 raise _Stop
             if work.need_import:
                 self._import(work, tally)
-            if work.account_due:
-                self._account_metrics(work, tally)
+            if work.history:
+                self._account_metrics(work, tally, history=True)
             self._posts(work, tally)
+            if work.account_due and not tally.account_read:
+                self._account_metrics(work, tally, history=False)
         except _Stop:
             if not tally.posts_started:
                 self._count_unread(work, tally)
@@ -302,6 +328,8 @@ class Syncer:
         tally.api_calls += found.calls
         now = utcnow()
         with self.database.session() as session:
+            if found.account_values and (work.account_due or work.history):
+                self._store_account(session, work, tally, found.account_values, now)
             created, with_values = _store_found(session, work, found.posts, now)
             tally.imported += created
             tally.synced += with_values
@@ -313,29 +341,47 @@ class Syncer:
         tally.note = f"imported {created} posts"
 
     # --- account metrics ---------------------------------------------------------------------
-    def _account_metrics(self, work: Work, tally: Tally) -> None:
-        with self.database.read_session() as session:
-            state = session.get(AccountSync, work.account_id)
-            history = state is None or state.account_synced_at is None
+    def _account_metrics(self, work: Work, tally: Tally, *, history: bool) -> None:
+        """The account read: with its history (the first sync, ``work.history``), without the
+        numbers now when a read of this sync already carried them."""
         since = utcnow() - cadence.IMPORT_WINDOW if history else None
-        answer = self._call(work, tally, lambda p, t: p.account_metrics(work.ref, t, since))
+        current = not tally.account_read
+        answer = self._call(
+            work, tally, lambda p, t: p.account_metrics(work.ref, t, since, current)
+        )
         if answer is None:
             return
         tally.api_calls += answer.calls
         now = utcnow()
         with self.database.session() as session:
-            _insert_snapshots(
-                session,
-                [_snapshot(work, None, value, value.at or now) for value in answer.values],
-            )
-            followers = [v.value for v in answer.values if v.metric == "followers" and v.at is None]
-            account = session.get(SocialAccount, work.account_id)
-            if account is not None and followers:
-                account.followers = int(followers[-1])
+            self._store_account(session, work, tally, answer.values, now, account_read=True)
+            _bump_run(session, work.run_id, api_calls=answer.calls)
+
+    def _store_account(
+        self,
+        session: Session,
+        work: Work,
+        tally: Tally,
+        values: Sequence[MetricValue],
+        now: datetime,
+        *,
+        account_read: bool = False,
+    ) -> None:
+        """Records the account's numbers (``at`` None: now; else a past day's). The account
+        read itself (``account_read``) counts as the account's sync; numbers another read
+        carried count unless the history is still to be read (so a failed history read is
+        tried again on the next sync)."""
+        _insert_snapshots(session, [_snapshot(work, None, v, v.at or now) for v in values])
+        followers = [v.value for v in values if v.metric == "followers" and v.at is None]
+        account = session.get(SocialAccount, work.account_id)
+        if account is not None and followers:
+            account.followers = int(followers[-1])
+        if any(v.at is None for v in values):
+            tally.account_read = True
+        if account_read or not work.history:
             state = session.get(AccountSync, work.account_id)
             assert state is not None
             state.account_synced_at = now
-            _bump_run(session, work.run_id, api_calls=answer.calls)
 
     # --- posts -------------------------------------------------------------------------------
     def due_posts(self, work: Work) -> list[tuple[int, str, datetime]]:
@@ -405,7 +451,9 @@ class Syncer:
                     _bump_run(session, work.run_id, failed=len(chunk))
                 continue
             tally.api_calls += batch.calls
-            self._record_batch(work, tally, chunk, batch.values, batch.missing, batch.calls)
+            self._record_batch(
+                work, tally, chunk, batch.values, batch.missing, batch.calls, batch.account_values
+            )
 
     def _record_batch(
         self,
@@ -415,6 +463,7 @@ class Syncer:
         values: Any,
         missing: Any,
         calls: int,
+        account_values: Sequence[MetricValue] = (),
     ) -> None:
         now = utcnow()
         snapshots: list[dict[str, Any]] = []
@@ -450,6 +499,8 @@ class Syncer:
         tally.synced += synced
         tally.failed += failed
         with self.database.session() as session:
+            if account_values and work.account_due and not tally.account_read:
+                self._store_account(session, work, tally, account_values, now)
             _insert_snapshots(session, snapshots)
             _update_posts(session, updates)
             _bump_run(session, work.run_id, synced=synced, failed=failed, api_calls=calls)

@@ -128,6 +128,9 @@ class Descriptor:
     # Account kinds whose reads cost more per post (LinkedIn members: a request per post and
     # metric) read in smaller batches, so a rate limit mid-batch loses little.
     metrics_batch_by_kind: Mapping[AccountKind, int] = field(default_factory=dict)
+    # The platform keeps a daily history of an account's numbers (followers per day) that the
+    # first sync reads back; without one (X) history builds up from the values each sync reads.
+    keeps_account_history: bool = True
 
     def metrics_batch_for(self, kind: AccountKind) -> int:
         return max(1, self.metrics_batch_by_kind.get(kind, self.metrics_batch))
@@ -373,6 +376,8 @@ class PostMetricsBatch:
     values: Mapping[str, tuple[MetricValue, ...]]
     missing: Mapping[str, str] = field(default_factory=dict)
     calls: int = 1
+    # The account's numbers now (``at`` None), when the same request carried them.
+    account_values: tuple[MetricValue, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -386,8 +391,12 @@ class AccountMetrics:
 
 @dataclass(frozen=True)
 class RecentPosts:
+    """The account's posts found by a listing; ``account_values`` are the account's numbers now
+    (``at`` None) when the listing's requests carried them (saving a separate account read)."""
+
     posts: tuple[RemotePost, ...]
     calls: int = 1
+    account_values: tuple[MetricValue, ...] = ()
 
 
 class SocialProvider(Protocol):
@@ -441,10 +450,16 @@ class SocialProvider(Protocol):
         ...
 
     def account_metrics(
-        self, account: AccountRef, token: TokenSet, since: datetime | None = None
+        self,
+        account: AccountRef,
+        token: TokenSet,
+        since: datetime | None = None,
+        current: bool = True,
     ) -> AccountMetrics:
         """Followers and the account-level insights the platform offers; with ``since``,
-        also their daily history from then on, where the platform keeps one."""
+        also their daily history from then on, where the platform keeps one. ``current``
+        False: the caller has the numbers now already (a listing carried them): only the
+        history is asked for and returned (no request at all when there is none to ask)."""
         ...
 
     def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:

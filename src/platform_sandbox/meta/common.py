@@ -239,6 +239,17 @@ class _FieldParser:
         return spec
 
 
+def fields_text(specs: list[FieldSpec]) -> str:
+    """``specs`` written back in Graph's field syntax (what ``parse_fields`` reads)."""
+    parts = []
+    for spec in specs:
+        text = spec.name + "".join(f".{k}({v})" for k, v in spec.modifiers.items())
+        if spec.children is not None:
+            text += "{" + fields_text(spec.children) + "}"
+        parts.append(text)
+    return ",".join(parts)
+
+
 def parse_fields(text: str | None) -> list[FieldSpec] | None:
     if text is None or not text.strip():
         return None

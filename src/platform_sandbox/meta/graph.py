@@ -380,3 +380,7 @@ EDGES: dict[tuple[str, str, str], Handler] = {
     ("ig_media", "comments", "POST"): comments.create_comment,
     ("ig_media", "children", "GET"): instagram.ig_children,
 }
+# Edges read as fields of their node (``published_posts.limit(100){…}``) run the same handlers.
+nodes.EDGE_READERS.update(
+    {(kind, edge): handler for (kind, edge, method), handler in EDGES.items() if method == "GET"}
+)

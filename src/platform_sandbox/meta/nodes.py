@@ -6,9 +6,10 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import select
 
@@ -299,7 +300,7 @@ def render(call: Call, node: Node, specs: list[FieldSpec] | None) -> dict[str, A
     chosen = specs if specs is not None else [FieldSpec(n) for n in DEFAULT_FIELDS[node.kind]]
     out: dict[str, Any] = {}
     for spec in chosen:
-        renderer = fields.get(spec.name)
+        renderer = fields.get(spec.name) or _edge_renderer(node, spec.name)
         if renderer is None:
             raise errors.nonexisting_field(spec.name, node.type_name)
         value = renderer(call, node, spec)
@@ -308,6 +309,40 @@ def render(call: Call, node: Node, specs: list[FieldSpec] | None) -> dict[str, A
     # Graph always names the node, last when the id was not asked for first.
     out.setdefault("id", node.id)
     return out
+
+
+# (node kind, edge) -> the handler of ``GET /{id}/{edge}``; filled in by ``graph`` from its
+# edge table (which routes through this module, so it can't be imported from here).
+EDGE_READERS: dict[tuple[str, str], Callable[[Call, Node], Any]] = {}
+
+
+def _edge_renderer(node: Node, name: str) -> Renderer | None:
+    """An edge asked for as a field (``published_posts.limit(100){id,message}``,
+    ``insights.metric(reach).period(day)``): Graph answers it as the edge's own request would,
+    inside the node's answer, with the modifiers as the edge's parameters and the braces as
+    its ``fields``; its ``paging.next`` is the edge's own URL, so a client pages on there."""
+    handler = EDGE_READERS.get((node.kind, name))
+    if handler is None:
+        return None
+
+    def render_edge(call: Call, node: Node, spec: FieldSpec) -> Any:
+        params: dict[str, Any] = dict(spec.modifiers)
+        if spec.children is not None:
+            params["fields"] = common.fields_text(spec.children)
+        link_params = {k: v for k, v in params.items() if k not in ("after", "before", "limit")}
+        # Graph's paging links carry the token that asked, so they can be followed as they are.
+        caller = call.caller
+        if caller is not None and caller.token is not None:
+            link_params = {"access_token": caller.token.token, **link_params}
+        sub = replace(
+            call,
+            params=params,
+            link=f"{call.graph_base}/{node.id}/{name}"
+            + (f"?{urlencode(link_params)}" if link_params else ""),
+        )
+        return handler(sub, node)
+
+    return render_edge
 
 
 def _sub(call: Call, node: Node, spec: FieldSpec) -> dict[str, Any]:

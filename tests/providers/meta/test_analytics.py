@@ -15,7 +15,7 @@ import pytest
 from growth_manager.providers.base import AccountRef, MetricValue
 from growth_manager.providers.client import PlatformHttp
 from growth_manager.providers.errors import RateLimited, ReauthRequired
-from growth_manager.providers.meta import FacebookProvider, InstagramProvider, errors
+from growth_manager.providers.meta import FacebookProvider, InstagramProvider, analytics, errors
 from growth_manager.providers.meta.descriptor import FACEBOOK, INSTAGRAM
 from tests.providers.meta.publishing import IG, PAGE, Sandbox
 from tests.sandbox.meta import helpers as h
@@ -288,8 +288,17 @@ def test_facebook_recent_posts_page_through_ninety_days(
     ]
     recent = fb.recent_posts(PAGE_REF, meta.token, since)
     assert [p.remote_id for p in recent.posts] == expected
-    assert len(expected) > 50  # more than one page
-    assert recent.calls == len(wire.requests) > 1
+    assert 50 < len(expected) <= 100
+    # One request on the Page's node: the first 100 posts and the Page's followers with them.
+    assert recent.calls == len(wire.requests) == 1
+    node = wire.requests[0]
+    assert node.url.path.endswith(f"/{PAGE}")
+    assert "published_posts.since(" in node.url.params["fields"]
+    page = _raw(meta, PAGE, fields="followers_count")
+    assert _by_metric(recent.account_values) == {
+        "followers": (page["followers_count"], "followers_count")
+    }
+    assert all(v.at is None for v in recent.account_values)
     assert [p.published_at for p in recent.posts] == sorted(
         (p.published_at for p in recent.posts), reverse=True
     )
@@ -306,8 +315,16 @@ def test_instagram_post_metrics_and_listing(
     expected = [m["id"] for m in listed if _graph_time(m["timestamp"]) >= since]
     recent = insta.recent_posts(IG_REF, meta.token, since)
     assert [p.remote_id for p in recent.posts] == expected
-    assert recent.calls == len(wire.requests)
+    # 100 media a request, the first hundred on the account's node with its numbers.
+    assert recent.calls == len(wire.requests) == -(-len(expected) // 100)
+    assert wire.requests[0].url.path.endswith(f"/{IG}")
     assert {p.media_kind for p in recent.posts} >= {"image"}
+    user = _raw(meta, IG, fields="followers_count,follows_count,media_count")
+    assert _by_metric(recent.account_values) == {
+        "followers": (user["followers_count"], "followers_count"),
+        "following": (user["follows_count"], "follows_count"),
+        "posts_count": (user["media_count"], "media_count"),
+    }
 
     wire.requests.clear()
     ids = expected[:50]
@@ -328,7 +345,8 @@ def test_instagram_account_metrics_with_history(
     insta: InstagramProvider, wire: Counting, meta: Sandbox
 ) -> None:
     result = insta.account_metrics(IG_REF, meta.token, since=datetime.now(UTC) - timedelta(days=90))
-    assert result.calls == 2
+    # The insights series expanded on the account's node: one request for both.
+    assert result.calls == 1 == len(wire.requests)
     user = _raw(meta, IG, fields="followers_count,follows_count,media_count")
     assert _by_metric(result.values) == {
         "followers": (user["followers_count"], "followers_count"),
@@ -339,3 +357,66 @@ def test_instagram_account_metrics_with_history(
     assert 25 <= len(gains) <= 31
     assert all(v.at is not None and v.source_field == "insights.follower_count" for v in gains)
     _no_deprecated(wire)
+
+
+def test_listings_page_on_the_edge_after_the_node(
+    fb: FacebookProvider,
+    insta: InstagramProvider,
+    wire: Counting,
+    meta: Sandbox,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With pages smaller than the listing, the node's first page is followed by the edge's
+    own pages from the ``after`` cursor: the same posts, one request a page."""
+    monkeypatch.setattr(analytics, "PAGE_SIZE", 20)
+    since = datetime.now(UTC) - timedelta(days=90)
+    for provider, ref, edge, stamp in (
+        (fb, PAGE_REF, "published_posts", "created_time"),
+        (insta, IG_REF, "media", "timestamp"),
+    ):
+        wire.requests.clear()
+        listed = _listing(meta, f"{ref.external_id}/{edge}", f"id,{stamp}")
+        expected = [i["id"] for i in listed if _graph_time(i[stamp]) >= since]
+        recent = provider.recent_posts(ref, meta.token, since)
+        assert [p.remote_id for p in recent.posts] == expected
+        pages = len(wire.requests)
+        # Pages of 20 until one reaches a post older than the window (or the listing ends).
+        assert pages == recent.calls == min(len(expected) // 20 + 1, -(-len(listed) // 20))
+        assert [r.url.path.rsplit("/", 1)[-1] for r in wire.requests] == [
+            ref.external_id,
+            *[edge] * (pages - 1),
+        ]
+        assert {v.metric for v in recent.account_values} >= {"followers"}
+
+
+def test_page_history_without_the_numbers_now(
+    fb: FacebookProvider, wire: Counting, meta: Sandbox
+) -> None:
+    """``current=False``: the caller has today's followers from the listing; only the insights
+    windows are asked."""
+    since = datetime.now(UTC) - timedelta(days=120)
+    history = fb.account_metrics(PAGE_REF, meta.token, since=since, current=False)
+    assert history.calls == 2 == len(wire.requests)  # two 90-day windows, no node read
+    assert all("/insights" in str(r.url) for r in wire.requests)
+    assert not [v for v in history.values if v.at is None]
+    assert {v.metric for v in history.values} >= {"followers", "follower_gain"}
+    nothing = fb.account_metrics(PAGE_REF, meta.token, current=False)
+    assert nothing.calls == 0
+    assert nothing.values == ()
+
+
+def test_instagram_history_alone_is_one_request_without_the_numbers_now(
+    insta: InstagramProvider, wire: Counting, meta: Sandbox
+) -> None:
+    since = datetime.now(UTC) - timedelta(days=90)
+    both = insta.account_metrics(IG_REF, meta.token, since=since)
+    alone = insta.account_metrics(IG_REF, meta.token, since=since, current=False)
+    assert alone.calls == 1
+    assert len(wire.requests) == 2
+    assert not [v for v in alone.values if v.at is None]
+    assert {(v.metric, v.at, v.value) for v in alone.values} == {
+        (v.metric, v.at, v.value) for v in both.values if v.at is not None
+    }
+    nothing = insta.account_metrics(IG_REF, meta.token, current=False)
+    assert nothing.calls == 0
+    assert len(wire.requests) == 2

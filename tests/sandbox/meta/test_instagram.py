@@ -349,3 +349,43 @@ def test_media_insights_expand_as_a_field(ig: tuple[httpx2.Client, str]) -> None
         assert multi[item["id"]]["insights"] == edge
     refused = _get(http, ids[0], token, fields="insights.metric(reach,plays)")
     h.assert_graph_error(refused, 100)
+
+
+def test_media_and_insights_expanded_on_the_account_node(ig: tuple[httpx2.Client, str]) -> None:
+    """``media.limit(n){…}`` and ``insights.metric(…)`` asked as fields of the account answer
+    what their own edge requests answer, in the node's one response."""
+    http, token = ig
+    node = _get(
+        http,
+        IG,
+        token,
+        fields="followers_count,follows_count,media_count,"
+        "media.limit(10){id,timestamp,like_count},"
+        "insights.metric(reach,follower_count).period(day)",
+    ).json()
+    listed = _get(http, f"{IG}/media", token, fields="id,timestamp,like_count", limit=10).json()
+    assert node["media"]["data"] == listed["data"]
+    assert len(node["media"]["data"]) == 10
+    assert node["media"]["paging"]["cursors"] == listed["paging"]["cursors"]
+    # paging.next is the edge's own URL: following it continues the listing.
+    following = http.get(node["media"]["paging"]["next"]).json()
+    second = _get(
+        http,
+        f"{IG}/media",
+        token,
+        fields="id,timestamp,like_count",
+        limit=10,
+        after=listed["paging"]["cursors"]["after"],
+    ).json()
+    assert [m["id"] for m in following["data"]] == [m["id"] for m in second["data"]]
+    alone = _get(http, IG, token, fields="followers_count,follows_count,media_count").json()
+    for name in ("followers_count", "follows_count", "media_count"):
+        assert node[name] == alone[name]
+    series = _get(http, f"{IG}/insights", token, metric="reach,follower_count", period="day")
+    assert node["insights"]["data"] == series.json()["data"]
+    # Graph caps these edges at 100 a page, expanded or not.
+    capped = _get(http, IG, token, fields="media.limit(500){id}").json()
+    direct = _get(http, f"{IG}/media", token, fields="id", limit=500).json()
+    assert len(capped["media"]["data"]) == len(direct["data"]) <= 100
+    unknown = _get(http, IG, token, fields="media{id,impressions_of_nothing}")
+    h.assert_graph_error(unknown, 100)

@@ -358,3 +358,36 @@ def test_page_insights_current_and_retired_metrics(
     )
     path_form = _get(http, f"{post_id}/insights/post_media_view", token).json()
     assert path_form["data"][0]["name"] == "post_media_view"
+
+
+def test_published_posts_expanded_on_the_page_node(
+    page: tuple[httpx2.Client, str, h.Login],
+) -> None:
+    """``published_posts.limit(n){…}`` as a field of the Page answers the edge's own first page
+    next to the Page's fields, in one request; ``paging.next`` continues on the edge."""
+    http, token, _ = page
+    fields = "id,message,created_time,reactions.summary(true).limit(0)"
+    node = _get(
+        http, h.FLORIST, token, fields=f"followers_count,published_posts.limit(7){{{fields}}}"
+    ).json()
+    listed = _get(http, f"{h.FLORIST}/published_posts", token, fields=fields, limit=7).json()
+    alone = _get(http, h.FLORIST, token, fields="followers_count").json()
+    assert node["followers_count"] == alone["followers_count"]
+    assert node["published_posts"]["data"] == listed["data"]
+    assert len(listed["data"]) == 7
+    following = http.get(node["published_posts"]["paging"]["next"]).json()
+    second = _get(
+        http,
+        f"{h.FLORIST}/published_posts",
+        token,
+        fields=fields,
+        limit=7,
+        after=listed["paging"]["cursors"]["after"],
+    ).json()
+    assert following["data"] == second["data"]
+    assert following["data"][0]["id"] not in {p["id"] for p in listed["data"]}
+    page_of_100 = _get(http, h.FLORIST, token, fields="published_posts.limit(100){id}").json()[
+        "published_posts"
+    ]["data"]
+    everything = _get(http, f"{h.FLORIST}/published_posts", token, fields="id", limit=100).json()
+    assert page_of_100 == everything["data"]

@@ -255,8 +255,14 @@ class LinkedInProvider(HttpProvider):
         return self._analytics(token).post_metrics(account, remote_ids)
 
     def account_metrics(
-        self, account: AccountRef, token: TokenSet, since: datetime | None = None
+        self,
+        account: AccountRef,
+        token: TokenSet,
+        since: datetime | None = None,
+        current: bool = True,
     ) -> AccountMetrics:
+        # The history (and the member totals) are counted from the numbers now: LinkedIn asks for
+        # them whatever ``current`` says.
         return self._analytics(token).account_metrics(account, since)
 
     def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:

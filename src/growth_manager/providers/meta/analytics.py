@@ -53,13 +53,26 @@ page_views    ``page_views_total`` (day)               —
 
 Page insights take at most 90 days per ``since``/``until`` window (§C.5), so a longer history
 costs one request per 90 days; Graph keeps two years.
+
+Account numbers folded into the reads that happen anyway (Graph field expansion,
+``edge.limit(n){fields}`` on the node). The listing of ``recent_posts`` is ONE request on the
+account's node, ``GET /{page-id}?fields=followers_count,published_posts.limit(100){…}`` or
+``GET /{ig-user-id}?fields=followers_count,follows_count,media_count,media.limit(100){…}``,
+which answers the first 100 posts and the account's numbers now (``RecentPosts.account_values``,
+the same fields as ``account_metrics``); further pages continue on the edge
+(``/{id}/published_posts`` or ``/{id}/media``) from the ``after`` cursor of ``paging``, 100 posts
+each (Graph's maximum for these edges). Instagram's history is one request too:
+``GET /{ig-user-id}?fields=followers_count,follows_count,media_count,insights.metric(…)
+.period(day).since(…).until(…)``, the numbers now with the daily series they are counted back
+from. ``account_metrics(current=False)`` on a Page skips the node read and asks the insights
+windows only; on Instagram it is the same one request, returning only the history.
 """
 
 from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar, Protocol
 from urllib.parse import urlencode
@@ -81,7 +94,7 @@ from growth_manager.providers.errors import Rejected
 from growth_manager.providers.meta import errors
 
 MAX_IDS = 50  # ids per multi-id read, and sub-requests per batch (§C.6)
-PAGE_SIZE = 50  # posts per listing page when each carries its insights
+PAGE_SIZE = 100  # posts per listing page (Graph's maximum for published_posts and media)
 MAX_PAGES = 200
 INSIGHTS_WINDOW = timedelta(days=90)
 INSIGHTS_KEPT = timedelta(days=730)
@@ -120,6 +133,12 @@ PAGE_INSIGHTS = {
     "page_views_total": "page_views",
 }
 IG_ACCOUNT_INSIGHTS = {"follower_count": "follower_gain", "reach": "reach"}
+PAGE_NOW_FIELDS = (("followers_count", "followers"),)
+IG_NOW_FIELDS = (
+    ("followers_count", "followers"),
+    ("follows_count", "following"),
+    ("media_count", "posts_count"),
+)
 
 FB_MEDIA_KINDS = {"photo": "image", "album": "carousel", "video": "video", "video_inline": "video"}
 IG_MEDIA_KINDS = {"IMAGE": "image", "VIDEO": "video", "CAROUSEL_ALBUM": "carousel"}
@@ -345,74 +364,92 @@ def _dedupe(values: Iterable[MetricValue]) -> tuple[MetricValue, ...]:
     return tuple(seen.values())
 
 
+def _now_values(
+    node: Mapping[str, Any], names: Sequence[tuple[str, str]], version: str
+) -> list[MetricValue]:
+    """The account's numbers now from its node's fields (``followers_count``, …)."""
+    values: list[MetricValue] = []
+    for field, metric in names:
+        value = _number(node.get(field))
+        if value is not None:
+            values.append(MetricValue(metric, value, field, version))
+    return values
+
+
 def page_metrics(
-    provider: GraphProvider, account: AccountRef, token: TokenSet, since: datetime | None
+    provider: GraphProvider,
+    account: AccountRef,
+    token: TokenSet,
+    since: datetime | None,
+    *,
+    current: bool = True,
 ) -> AccountMetrics:
     version = provider.version
-    page = _get(provider, account.external_id, token, fields="followers_count")
     values: list[MetricValue] = []
-    followers = _number(page.get("followers_count"))
-    if followers is not None:
-        values.append(MetricValue("followers", followers, "followers_count", version))
-    calls = 1
+    calls = 0
+    if current:
+        page = _get(provider, account.external_id, token, fields="followers_count")
+        values.extend(_now_values(page, PAGE_NOW_FIELDS, version))
+        calls += 1
     if since is not None:
         now = datetime.now(UTC)
         start = max(since.astimezone(UTC), now - INSIGHTS_KEPT)
-        while start < now:
-            end = min(start + INSIGHTS_WINDOW, now)
+        # Windows of 90 days back from now. A last window shorter than a day (a "90 days ago"
+        # the caller computed a moment before this read) holds no day's value: not asked.
+        end = now
+        while end > start:
+            begin = max(start, end - INSIGHTS_WINDOW)
+            if end != now and end - begin < timedelta(days=1):
+                break
             body = _get(
                 provider,
                 f"{account.external_id}/insights",
                 token,
                 metric=",".join(PAGE_INSIGHTS),
                 period="day",
-                since=int(start.timestamp()),
+                since=int(begin.timestamp()),
                 until=int(end.timestamp()),
             )
             calls += 1
             values.extend(_series(body, PAGE_INSIGHTS, version, ""))
-            start = end
+            end = begin
     return AccountMetrics(values=_dedupe(values), calls=calls)
 
 
 def instagram_account_metrics(
-    provider: GraphProvider, account: AccountRef, token: TokenSet, since: datetime | None
+    provider: GraphProvider,
+    account: AccountRef,
+    token: TokenSet,
+    since: datetime | None,
+    *,
+    current: bool = True,
 ) -> AccountMetrics:
+    """The numbers now, and with ``since`` the daily series, in one request: the insights
+    edge is expanded on the node, next to ``followers_count`` (which the follower history is
+    counted back from, so it is asked even when ``current`` is False; it costs nothing)."""
     version = provider.version
-    user = _get(
-        provider, account.external_id, token, fields="followers_count,follows_count,media_count"
-    )
-    values: list[MetricValue] = []
-    for field, metric in (
-        ("followers_count", "followers"),
-        ("follows_count", "following"),
-        ("media_count", "posts_count"),
-    ):
-        value = _number(user.get(field))
-        if value is not None:
-            values.append(MetricValue(metric, value, field, version))
-    calls = 1
-    if since is not None:
-        now = datetime.now(UTC)
-        # follower_count keeps the last 30 days only (§C.5 account insights).
-        start = max(since.astimezone(UTC), now - IG_FOLLOWER_HISTORY)
-        if start < now:
-            body = _get(
-                provider,
-                f"{account.external_id}/insights",
-                token,
-                metric=",".join(IG_ACCOUNT_INSIGHTS),
-                period="day",
-                since=int(start.timestamp()),
-                until=int(now.timestamp()),
-            )
-            calls += 1
-            history = list(_series(body, IG_ACCOUNT_INSIGHTS, version, "insights."))
-            values.extend(history)
-            followers = _number(user.get("followers_count"))
-            if followers is not None:
-                values.extend(_followers_back(followers, history, version))
-    return AccountMetrics(values=_dedupe(values), calls=calls)
+    now = datetime.now(UTC)
+    fields = ",".join(field for field, _ in IG_NOW_FIELDS)
+    # follower_count keeps the last 30 days only (§C.5 account insights).
+    start = max(since.astimezone(UTC), now - IG_FOLLOWER_HISTORY) if since else None
+    history_asked = start is not None and start < now
+    if not history_asked and not current:
+        return AccountMetrics(values=(), calls=0)
+    if history_asked:
+        assert start is not None
+        fields += (
+            f",insights.metric({','.join(IG_ACCOUNT_INSIGHTS)}).period(day)"
+            f".since({int(start.timestamp())}).until({int(now.timestamp())})"
+        )
+    user = _get(provider, account.external_id, token, fields=fields)
+    values = _now_values(user, IG_NOW_FIELDS, version) if current else []
+    if history_asked:
+        history = list(_series(user.get("insights"), IG_ACCOUNT_INSIGHTS, version, "insights."))
+        values.extend(history)
+        followers = _number(user.get("followers_count"))
+        if followers is not None:
+            values.extend(_followers_back(followers, history, version))
+    return AccountMetrics(values=_dedupe(values), calls=1)
 
 
 def _followers_back(
@@ -440,24 +477,71 @@ def _at(value: MetricValue) -> datetime:
 # --- recent posts ----------------------------------------------------------------------------
 
 
-def _pages(
-    provider: GraphProvider, path: str, token: TokenSet, params: dict[str, Any]
-) -> Iterable[tuple[list[dict[str, Any]], str]]:
-    """Each page of a listing (its items and the version that answered), following the
-    ``after`` cursor while Graph offers a ``next`` page."""
-    after: str | None = None
-    for _ in range(MAX_PAGES):
-        query = {**params, "access_token": token.access_token}
-        if after:
-            query["after"] = after
-        response = provider.http.request("GET", f"{provider.graph}/{path}", params=query)
+class _Listing:
+    """A node's edge listed by field expansion: the first page comes in the node's answer
+    (``GET /{id}?fields=<node fields>,<edge>.limit(100){<item fields>}``, which also carries
+    the account's numbers), the next ones from the edge itself (``GET /{id}/<edge>``) after the
+    ``after`` cursor, while Graph offers a ``next`` page. Iterating yields each page's items
+    and the version that answered; ``node`` is the node's own fields (after the first page)."""
+
+    def __init__(
+        self,
+        provider: GraphProvider,
+        account: AccountRef,
+        token: TokenSet,
+        edge: str,
+        node_fields: str,
+        item_fields: str,
+        modifiers: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.provider = provider
+        self.account = account
+        self.token = token
+        self.edge = edge
+        self.node_fields = node_fields
+        self.item_fields = item_fields
+        # The edge's parameters: modifiers of the expansion, query parameters of later pages.
+        self.modifiers = dict(modifiers or {})
+        self.node: dict[str, Any] = {}
+        self.version = provider.version
+
+    def __iter__(self) -> Iterator[tuple[list[dict[str, Any]], str]]:
+        provider, token = self.provider, self.token
+        modifiers = "".join(f".{name}({value})" for name, value in self.modifiers.items())
+        expanded = f"{self.edge}{modifiers}.limit({PAGE_SIZE}){{{self.item_fields}}}"
+        response = provider.http.request(
+            "GET",
+            f"{provider.graph}/{self.account.external_id}",
+            params={
+                "fields": f"{self.node_fields},{expanded}",
+                "access_token": token.access_token,
+            },
+        )
         body = response.json()
-        items = [i for i in body.get("data") or [] if isinstance(i, dict)]
-        yield items, _answered_version(provider, response)
-        paging = body.get("paging") or {}
-        after = (paging.get("cursors") or {}).get("after")
-        if not paging.get("next") or not after:
-            return
+        self.node = body if isinstance(body, dict) else {}
+        self.version = _answered_version(provider, response)
+        edge = self.node.get(self.edge)
+        page = edge if isinstance(edge, dict) else {}
+        for _ in range(MAX_PAGES):
+            items = [i for i in page.get("data") or [] if isinstance(i, dict)]
+            yield items, _answered_version(provider, response)
+            paging = page.get("paging") or {}
+            after = (paging.get("cursors") or {}).get("after")
+            if not paging.get("next") or not after:
+                return
+            response = provider.http.request(
+                "GET",
+                f"{provider.graph}/{self.account.external_id}/{self.edge}",
+                params={
+                    **self.modifiers,
+                    "fields": self.item_fields,
+                    "limit": PAGE_SIZE,
+                    "after": after,
+                    "access_token": token.access_token,
+                },
+            )
+            page = response.json()
+            page = page if isinstance(page, dict) else {}
 
 
 def facebook_recent(
@@ -466,11 +550,14 @@ def facebook_recent(
     since = since.astimezone(UTC)
     posts: list[RemotePost] = []
     calls = 0
-    listing = _pages(
+    listing = _Listing(
         provider,
-        f"{account.external_id}/published_posts",
+        account,
         token,
-        {"fields": FB_LIST_FIELDS, "since": int(since.timestamp()), "limit": PAGE_SIZE},
+        "published_posts",
+        ",".join(field for field, _ in PAGE_NOW_FIELDS),
+        FB_LIST_FIELDS,
+        {"since": int(since.timestamp())},
     )
     for items, version in listing:
         calls += 1
@@ -497,7 +584,11 @@ def facebook_recent(
         if older:
             break
     posts.sort(key=lambda p: p.published_at, reverse=True)
-    return RecentPosts(posts=tuple(posts), calls=calls)
+    return RecentPosts(
+        posts=tuple(posts),
+        calls=calls,
+        account_values=tuple(_now_values(listing.node, PAGE_NOW_FIELDS, listing.version)),
+    )
 
 
 def instagram_recent(
@@ -506,11 +597,13 @@ def instagram_recent(
     since = since.astimezone(UTC)
     posts: list[RemotePost] = []
     calls = 0
-    listing = _pages(
+    listing = _Listing(
         provider,
-        f"{account.external_id}/media",
+        account,
         token,
-        {"fields": IG_LIST_FIELDS, "limit": PAGE_SIZE},
+        "media",
+        ",".join(field for field, _ in IG_NOW_FIELDS),
+        IG_LIST_FIELDS,
     )
     for items, version in listing:
         calls += 1
@@ -535,4 +628,8 @@ def instagram_recent(
         if older:
             break
     posts.sort(key=lambda p: p.published_at, reverse=True)
-    return RecentPosts(posts=tuple(posts), calls=calls)
+    return RecentPosts(
+        posts=tuple(posts),
+        calls=calls,
+        account_values=tuple(_now_values(listing.node, IG_NOW_FIELDS, listing.version)),
+    )

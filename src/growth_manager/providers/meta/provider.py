@@ -244,9 +244,13 @@ class FacebookProvider(MetaProvider):
         return analytics.post_metrics(self, remote_ids, token, instagram=False)
 
     def account_metrics(
-        self, account: AccountRef, token: TokenSet, since: datetime | None = None
+        self,
+        account: AccountRef,
+        token: TokenSet,
+        since: datetime | None = None,
+        current: bool = True,
     ) -> AccountMetrics:
-        return analytics.page_metrics(self, account, token, since)
+        return analytics.page_metrics(self, account, token, since, current=current)
 
     def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
         return analytics.facebook_recent(self, account, token, since)
@@ -273,9 +277,13 @@ class InstagramProvider(MetaProvider):
         return analytics.post_metrics(self, remote_ids, token, instagram=True)
 
     def account_metrics(
-        self, account: AccountRef, token: TokenSet, since: datetime | None = None
+        self,
+        account: AccountRef,
+        token: TokenSet,
+        since: datetime | None = None,
+        current: bool = True,
     ) -> AccountMetrics:
-        return analytics.instagram_account_metrics(self, account, token, since)
+        return analytics.instagram_account_metrics(self, account, token, since, current=current)
 
     def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
         return analytics.instagram_recent(self, account, token, since)

@@ -43,9 +43,21 @@ at most one chunk mixes ages: 1,000 posts cost 10–11 requests (the measured fi
 ``tests/providers/x/test_analytics.py``); chunked in random order, at most 20.
 
 ``recent_posts`` reads ``GET /2/users/:id/tweets`` (``exclude=replies,retweets``: a thread is
-its first post; first comments and reposts are not the account's posts) in two time windows,
-the last 29 days with the private fields and the days before with public ones, 100 posts a
-page: an import of 90 days under 100 posts a window costs 2 requests.
+its first post; first comments and reposts are not the account's posts) over the whole window
+in ONE listing with public fields only, 100 posts a page: an import of 100 posts costs one
+request. Trade-off: the import leaves out the private metrics (clicks, profile clicks,
+engagements) of posts under 30 days, which would take a second listing of those days (a private
+read of a window reaching past 30 days withholds the older posts). They come with the posts'
+next scheduled read, which the cadence makes due within hours for a post that young; the
+import's public numbers (likes, replies, reposts, quotes, bookmarks, impressions) are complete.
+
+Account numbers folded into the reads. Every read (the listing and ``GET /2/tweets``) asks
+``expansions=author_id`` with ``user.fields=public_metrics``: the answer's ``includes.users``
+holds the account itself (every post read is its own) with ``followers_count``,
+``following_count`` and ``tweet_count``, returned as ``account_values`` (the same fields and
+provenance as ``account_metrics``), so a sync needs no separate ``GET /2/users/:id``. X only
+includes the author of posts it returned: a read that returned no post carries no account
+numbers.
 """
 
 from __future__ import annotations
@@ -79,7 +91,12 @@ PRIVATE_WINDOW = timedelta(days=29)
 
 PUBLIC_FIELDS = ("created_at", "public_metrics", "attachments")
 PRIVATE_FIELDS = (*PUBLIC_FIELDS, "non_public_metrics", "organic_metrics")
-MEDIA_PARAMS = {"expansions": "attachments.media_keys", "media.fields": "public_metrics,type"}
+# Media for video views; the author (the account itself) for its numbers, at no extra request.
+EXPANSION_PARAMS = {
+    "expansions": "attachments.media_keys,author_id",
+    "media.fields": "public_metrics,type",
+    "user.fields": "public_metrics",
+}
 MEDIA_VIEWS_FIELD = "includes.media.public_metrics.view_count"
 FIELD_UNAUTHORIZED = "/not-authorized-for-field"
 
@@ -128,6 +145,7 @@ class _Read:
 
     tweets: list[dict[str, Any]]
     media: dict[str, dict[str, Any]]
+    users: dict[str, dict[str, Any]]
     not_found: dict[str, str]
     withheld: dict[str, str]
     next_token: str | None
@@ -157,28 +175,33 @@ class XAnalytics:
         missing: dict[str, str] = {}
         calls = 0
         retry: list[str] = []
+        account_values: tuple[MetricValue, ...] = ()
         for group, fields in ((recent, PRIVATE_FIELDS), (older, PUBLIC_FIELDS)):
             if not group:
                 continue
             read = self._lookup(group, fields, token)
             calls += 1
             self._collect(read, values, missing)
+            account_values = account_values or _account_values(read, account)
             retry.extend(i for i in group if i in read.withheld and i not in values)
         if retry:
             # The platform counted these as older than 30 days: their public numbers still count.
             read = self._lookup(retry, PUBLIC_FIELDS, token)
             calls += 1
             self._collect(read, values, missing)
+            account_values = account_values or _account_values(read, account)
         for tweet_id in ids:
             if tweet_id not in values and tweet_id not in missing:
                 missing[tweet_id] = "X answered neither the post nor an error for it"
-        return PostMetricsBatch(values=values, missing=missing, calls=calls)
+        return PostMetricsBatch(
+            values=values, missing=missing, calls=calls, account_values=account_values
+        )
 
     def _lookup(self, ids: Sequence[str], fields: Iterable[str], token: TokenSet) -> _Read:
         response = self.http.request(
             "GET",
             f"{self.api_base}/2/tweets",
-            params={"ids": ",".join(ids), "tweet.fields": ",".join(fields), **MEDIA_PARAMS},
+            params={"ids": ",".join(ids), "tweet.fields": ",".join(fields), **EXPANSION_PARAMS},
             headers=_bearer(token),
         )
         return parse(json_body(response))
@@ -198,10 +221,17 @@ class XAnalytics:
 
     # --- account -------------------------------------------------------------------------
     def account_metrics(
-        self, account: AccountRef, token: TokenSet, since: datetime | None = None
+        self,
+        account: AccountRef,
+        token: TokenSet,
+        since: datetime | None = None,
+        current: bool = True,
     ) -> AccountMetrics:
         """The account's public numbers now. X keeps no history of them, so ``since`` changes
-        nothing: the history builds up from the values read on each sync."""
+        nothing: the history builds up from the values read on each sync. Without ``current``
+        there is nothing left to ask: no request."""
+        if not current:
+            return AccountMetrics(values=(), calls=0)
         response = self.http.request(
             "GET",
             f"{self.api_base}/2/users/{account.external_id}",
@@ -221,38 +251,31 @@ class XAnalytics:
 
     # --- recent posts --------------------------------------------------------------------
     def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
-        """The account's own posts since ``since``, newest first: the last 29 days with their
-        private metrics, the days before with public ones (a private read would withhold
-        them). Replies (thread parts, first comments, answers to others) and reposts are left
-        out: a thread is its first post."""
-        now = datetime.now(UTC)
+        """The account's own posts since ``since``, newest first, with their public numbers
+        (one listing of the whole window; the private ones of posts under 30 days come with
+        their first scheduled read, see the module docstring), and the account's numbers from
+        the listing's ``includes.users``. Replies (thread parts, first comments, answers to
+        others) and reposts are left out: a thread is its first post."""
         since = since.astimezone(UTC)
-        boundary = max(since, now - PRIVATE_WINDOW)
         posts: list[RemotePost] = []
         calls = 0
-        withheld: list[str] = []
-        windows: list[tuple[datetime, datetime | None, tuple[str, ...]]] = [
-            (boundary, None, PRIVATE_FIELDS)
-        ]
-        if since < boundary:
-            windows.append((since, boundary, PUBLIC_FIELDS))
-        for start, end, fields in windows:
-            token_value: str | None = None
-            while True:
-                read = self._timeline(account.external_id, token, start, end, fields, token_value)
-                calls += 1
-                posts.extend(self._remote(t, read.media) for t in read.tweets)
-                withheld.extend(read.withheld)
-                token_value = read.next_token
-                if not token_value:
-                    break
-        for first in range(0, len(withheld), BATCH):
-            read = self._lookup(withheld[first : first + BATCH], PUBLIC_FIELDS, token)
+        account_values: tuple[MetricValue, ...] = ()
+        token_value: str | None = None
+        while True:
+            read = self._timeline(
+                account.external_id, token, since, None, PUBLIC_FIELDS, token_value
+            )
             calls += 1
             posts.extend(self._remote(t, read.media) for t in read.tweets)
+            account_values = account_values or _account_values(read, account)
+            token_value = read.next_token
+            if not token_value:
+                break
         unique = {p.remote_id: p for p in posts}
         ordered = sorted(unique.values(), key=lambda p: (p.published_at, int(p.remote_id)))
-        return RecentPosts(posts=tuple(reversed(ordered)), calls=calls)
+        return RecentPosts(
+            posts=tuple(reversed(ordered)), calls=calls, account_values=account_values
+        )
 
     def _timeline(
         self,
@@ -268,7 +291,7 @@ class XAnalytics:
             "start_time": _iso(start),
             "exclude": "replies,retweets",
             "tweet.fields": ",".join(fields),
-            **MEDIA_PARAMS,
+            **EXPANSION_PARAMS,
         }
         if end is not None:
             params["end_time"] = _iso(end)
@@ -311,6 +334,11 @@ def parse(body: Any) -> _Read:
         for m in (includes or {}).get("media") or []
         if isinstance(m, dict) and m.get("media_key")
     }
+    users = {
+        str(u["id"]): u
+        for u in (includes or {}).get("users") or []
+        if isinstance(u, dict) and u.get("id")
+    }
     not_found: dict[str, str] = {}
     withheld: dict[str, str] = {}
     for problem in body.get("errors") or []:
@@ -327,7 +355,7 @@ def parse(body: Any) -> _Read:
             not_found.setdefault(resource, words)
     meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
     next_token = (meta or {}).get("next_token")
-    return _Read(tweets, media, not_found, withheld, str(next_token) if next_token else None)
+    return _Read(tweets, media, users, not_found, withheld, str(next_token) if next_token else None)
 
 
 def post_values(tweet: dict[str, Any], media: dict[str, dict[str, Any]]) -> tuple[MetricValue, ...]:
@@ -351,6 +379,12 @@ def post_values(tweet: dict[str, Any], media: dict[str, dict[str, Any]]) -> tupl
             "video_views", float(sum(views)), MEDIA_VIEWS_FIELD, API_VERSION
         )
     return tuple(found.values())
+
+
+def _account_values(read: _Read, account: AccountRef) -> tuple[MetricValue, ...]:
+    """The account's numbers from a read's ``includes.users`` (the author of its posts)."""
+    user = read.users.get(account.external_id)
+    return user_values(user) if user is not None else ()
 
 
 def user_values(user: dict[str, Any]) -> tuple[MetricValue, ...]:

@@ -49,6 +49,8 @@ DESCRIPTOR = Descriptor(
     # GET /2/tweets?ids= reads 1–100 posts with their metrics in one request (reference A.3).
     metrics_batch=100,
     metrics_endpoint="GET /2/tweets",
+    # X keeps no history of followers: it builds up from the values each sync reads.
+    keeps_account_history=False,
     budget_purposes=(
         ("user-24h", "*", "Posts by this account today"),
         ("app-24h", "*", "Posts by the whole app today"),

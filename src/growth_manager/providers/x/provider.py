@@ -172,9 +172,13 @@ class XProvider(HttpProvider):
         return self._analytics().post_metrics(account, remote_ids, token)
 
     def account_metrics(
-        self, account: AccountRef, token: TokenSet, since: datetime | None = None
+        self,
+        account: AccountRef,
+        token: TokenSet,
+        since: datetime | None = None,
+        current: bool = True,
     ) -> AccountMetrics:
-        return self._analytics().account_metrics(account, token, since)
+        return self._analytics().account_metrics(account, token, since, current)
 
     def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
         return self._analytics().recent_posts(account, token, since)
