@@ -221,6 +221,9 @@ class Syncer:
                 state = AccountSync(social_account_id=account_id, business_id=account.business_id)
                 session.add(state)
                 session.flush()
+            if _is_duplicate(state, run, now):
+                tally.note = DUPLICATE
+                return tally
             result = session.execute(
                 update(AccountSync)
                 .where(
@@ -230,6 +233,10 @@ class Syncer:
                 .values(lease_owner=owner, lease_until=now + LEASE, sync_run_id=run_id)
             )
             if not getattr(result, "rowcount", 0):
+                session.refresh(state)
+                if state.sync_run_id == run_id:  # a copy of this job won the race just now
+                    tally.note = DUPLICATE
+                    return tally
                 tally.note = f"already syncing in run {state.sync_run_id}; this trigger joined it"
                 _finish_part(session, run, tally, account_id)
                 return tally
@@ -578,6 +585,21 @@ def _read_metrics(
 
 
 # --- recording helpers ------------------------------------------------------------------------
+DUPLICATE = "a second delivery of this account's job; the first one does the work"
+
+
+def _is_duplicate(state: AccountSync, run: SyncRun, now: datetime) -> bool:
+    """This account's part of ``run`` is already being done (its lease is live) or done. A
+    broker may deliver a job twice (acks come after the work); the copy must neither sync
+    again nor end the run before the real part has finished. A part whose worker died (lease
+    expired, not finished) is taken over instead."""
+    if state.sync_run_id != run.id:
+        return False
+    leased = state.lease_until is not None and state.lease_until > now
+    finished = state.last_sync_at is not None and state.last_sync_at >= run.started_at
+    return leased or finished
+
+
 def _spent(remaining: int | None, used_percent: float | None) -> bool:
     if remaining is not None:
         return remaining <= 0

@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 from sqlalchemy import func, select
 
-from growth_manager.analytics.sync import Syncer
+from growth_manager.analytics.sync import Syncer, Tally
 from growth_manager.db import Database
 from growth_manager.models.accounts import AccountStatus, SocialAccount
 from growth_manager.models.analytics import (
@@ -227,3 +227,26 @@ def test_an_account_whose_token_is_refused_is_reported_and_not_retried(
     assert later.status == SyncStatus.failed
     assert later.api_calls == 0
     assert "reconnect" in later.errors[0]["message"]
+
+
+def test_a_job_delivered_twice_neither_syncs_twice_nor_ends_the_run_early(
+    database: Database, page_account: int, syncer: Syncer
+) -> None:
+    run_id = connect_run(database, page_account)
+    work = syncer.claim(page_account, run_id)
+    assert not isinstance(work, Tally)
+
+    copy = syncer.sync_account(page_account, run_id)  # the broker's second delivery
+
+    assert copy.note is not None
+    assert "second delivery" in copy.note
+    running = run_of(database, run_id)
+    assert running.status == SyncStatus.running
+    assert running.pending_accounts == 1
+    assert running.by_platform == {}
+
+    syncer.release(work, Tally(platform="linkedin", account="page"))
+    done = run_of(database, run_id)
+    assert done.finished_at is not None
+    assert syncer.sync_account(page_account, run_id).note == copy.note, "and after it ended"
+    assert run_of(database, run_id).by_platform == done.by_platform
