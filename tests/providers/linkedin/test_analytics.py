@@ -7,9 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from urllib.parse import unquote
 
-import httpx2
 import pytest
 from sqlalchemy import select
 
@@ -23,26 +21,14 @@ from platform_sandbox.linkedin.models import LiPost, LiUsage
 from tests.providers.linkedin.support import MEMBER, LinkedIn, Recorder, page_request
 from tests.sandbox.linkedin.helpers import BAKERY, COFFEE
 from tests.support.sandbox import SandboxHandle
+from tests.support.wire import RecordingTransport
 
 PAGE = AccountRef(external_id=BAKERY, kind="organization")
 PERSON = AccountRef(external_id=MEMBER, kind="member")
 SHARE_STATISTICS = "/api.linkedin.com/rest/organizationalEntityShareStatistics"
 
 
-class Recording(httpx2.HTTPTransport):
-    """Every request the provider sends, as sent."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests: list[httpx2.Request] = []
-
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        self.requests.append(request)
-        return super().handle_request(request)
-
-    @property
-    def urls(self) -> list[str]:
-        return [unquote(str(request.url)) for request in self.requests]
+Recording = RecordingTransport
 
 
 @pytest.fixture

@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import httpx2
 import pytest
 
 from growth_manager.providers.base import AccountRef, MetricValue
@@ -19,6 +18,7 @@ from growth_manager.providers.meta import FacebookProvider, InstagramProvider, a
 from growth_manager.providers.meta.descriptor import FACEBOOK, INSTAGRAM
 from tests.providers.meta.publishing import IG, PAGE, Sandbox
 from tests.sandbox.meta import helpers as h
+from tests.support.wire import RecordingTransport
 
 PAGE_REF = AccountRef(PAGE, "page")
 IG_REF = AccountRef(IG, "instagram_business", parent_external_id=PAGE)
@@ -33,19 +33,7 @@ DEPRECATED = (
 )
 
 
-class Counting(httpx2.HTTPTransport):
-    """Every request the provider sends, in order."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.requests: list[httpx2.Request] = []
-
-    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
-        self.requests.append(request)
-        return super().handle_request(request)
-
-    def urls(self) -> list[str]:
-        return [str(r.url) + r.content.decode(errors="replace") for r in self.requests]
+Counting = RecordingTransport
 
 
 @pytest.fixture
@@ -152,7 +140,7 @@ def _ig_expected(meta: Sandbox, media_id: str) -> dict[str, tuple[float, str]]:
 
 
 def _no_deprecated(wire: Counting) -> None:
-    for url in wire.urls():
+    for url in wire.sent:
         for name in DEPRECATED:
             assert name not in url, url
         assert "impressions" not in url.replace("_impressions", ""), url
