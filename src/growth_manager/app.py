@@ -9,7 +9,6 @@ from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
 from anyio import to_thread
-from asgi_correlation_id import CorrelationIdMiddleware
 from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.middleware.sessions import SessionMiddleware
@@ -26,6 +25,7 @@ from growth_manager.kit.crypto import configure_keys
 from growth_manager.logging import configure_logging
 from growth_manager.observability import (
     RequestContextMiddleware,
+    RequestIdMiddleware,
     SecurityHeadersMiddleware,
     init_sentry,
     meter_provider,
@@ -117,8 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_error_handlers(app)
     install_openapi(app)
 
-    # The last middleware added is the outermost. CorrelationIdMiddleware must wrap the
-    # middleware that binds the id to the log context, or the id is not set yet (stack.md E10).
+    # The last middleware added is the outermost. RequestIdMiddleware (asgi-correlation-id's)
+    # must wrap the middleware that binds the id to the log context, or the id is not set yet
+    # (stack.md E10).
     app.add_middleware(
         BodySizeLimitMiddleware,
         max_json_bytes=settings.max_request_body_kb * 1024,
@@ -141,7 +142,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RejectedBearerMiddleware, rejected=app.state.rejected_tokens)
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(RequestContextMiddleware)
-    app.add_middleware(CorrelationIdMiddleware, header_name="X-Request-ID")
+    app.add_middleware(
+        RequestIdMiddleware,
+        header_name="X-Request-ID",
+        sentry=bool(settings.sentry_dsn and settings.sentry_dsn.get_secret_value()),
+    )
     # Outermost, so everything inside (rate limits, logs, Secure-cookie checks) sees the real
     # client. The app, not the server, decides whom to believe: ``growth-manager web`` turns
     # uvicorn's own proxy handling off, which would otherwise trust 127.0.0.1 and let anyone

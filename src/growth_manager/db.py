@@ -74,17 +74,22 @@ def make_engine(url: str, pool_size: int = 10) -> Engine:
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": 10},
-            # A connection per thread that can use one, plus room for the short side
-            # transactions of read requests: nobody waits for a slot while holding a thread.
+            # A connection per request session (as many as threads, get_db_session), plus one
+            # per thread for the short side transactions of read requests, and some room:
+            # nobody waits for a slot while holding a thread.
             pool_size=pool_size,
-            max_overflow=10,
+            max_overflow=pool_size + 10,
             pool_timeout=10,
         )
         event.listen(engine, "connect", _sqlite_pragmas)
         event.listen(engine, "begin", _sqlite_begin)
         return engine
     return create_engine(
-        url, pool_pre_ping=True, pool_size=pool_size, max_overflow=10, pool_timeout=10
+        url,
+        pool_pre_ping=True,
+        pool_size=pool_size,
+        max_overflow=pool_size + 10,
+        pool_timeout=10,
     )
 
 
@@ -138,6 +143,7 @@ class Database:
         event.listen(self.read_sessions, "before_flush", _refuse_flush)
         event.listen(self.read_sessions, "do_orm_execute", _refuse_dml)
         self._write_turn: tuple[asyncio.AbstractEventLoop, asyncio.Lock] | None = None
+        self._request_slots: tuple[asyncio.AbstractEventLoop, asyncio.Semaphore] | None = None
 
     @property
     def is_sqlite(self) -> bool:
@@ -149,6 +155,14 @@ class Database:
         if self._write_turn is None or self._write_turn[0] is not loop:
             self._write_turn = (loop, asyncio.Lock())
         return self._write_turn[1]
+
+    def request_slots(self) -> asyncio.Semaphore:
+        """The event-loop semaphore request sessions queue on (see :func:`get_db_session`)."""
+        loop = asyncio.get_running_loop()
+        if self._request_slots is None or self._request_slots[0] is not loop:
+            slots = asyncio.Semaphore(self.settings.web_threads)
+            self._request_slots = (loop, slots)
+        return self._request_slots[1]
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -257,14 +271,19 @@ async def get_db_session(
     """
     database: Database = request.app.state.database
     writes = request_writes(request)
-    session = database.sessions() if writes else database.read_sessions()
-    inline = database.is_sqlite and not writes
-    try:
-        yield session
-    except BaseException:
-        await _finish(session.rollback, session, inline)
-        raise
-    await _finish(session.commit, session, inline)
+    # As many request sessions at a time as there are threads (and pooled connections): the
+    # others wait here, on the event loop, before they hold a connection. Without this, more
+    # requests than threads each check a connection out between their thread hops, and the
+    # threads left wait in the pool for connections whose requests wait for a thread.
+    async with database.request_slots():
+        session = database.sessions() if writes else database.read_sessions()
+        inline = database.is_sqlite and not writes
+        try:
+            yield session
+        except BaseException:
+            await _finish(session.rollback, session, inline)
+            raise
+        await _finish(session.commit, session, inline)
 
 
 async def _finish(end: Callable[[], None], session: Session, inline: bool) -> None:

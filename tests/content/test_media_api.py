@@ -243,6 +243,12 @@ def test_attach_reorder_and_delete_media(
         client.patch(url, json={"media_ids": [png["id"], gif["id"]]}, headers=world.editor.headers)
     )
     assert [m["id"] for m in reordered["media"]] == [png["id"], gif["id"]]
+    # The list reads the attachments apart from the drafts: same order, same fields.
+    listed = json_of(client.get(drafts, headers=world.viewer.headers))["items"]
+    assert [d["media"] for d in listed if d["id"] == draft["id"]] == [reordered["media"]]
+    bare = json_of(client.post(drafts, json={"title": "bare"}, headers=world.editor.headers))
+    listed = json_of(client.get(drafts, headers=world.viewer.headers))["items"]
+    assert [d["media"] for d in listed if d["id"] == bare["id"]] == [[]]
 
     # Deleting media removes it from the draft and from disk.
     response = client.delete(f"{media_url(world)}/{png['id']}", headers=world.editor.headers)

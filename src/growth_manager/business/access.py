@@ -27,6 +27,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from growth_manager.auth.dependencies import (
     DbSession,
@@ -36,7 +37,15 @@ from growth_manager.auth.dependencies import (
     page_user,
 )
 from growth_manager.business.repository import business_repository
-from growth_manager.errors import AppError, NotFound, PageAnswer, PermissionDenied, declares_errors
+from growth_manager.errors import (
+    AppError,
+    LoginRequired,
+    NotAuthenticated,
+    NotFound,
+    PageAnswer,
+    PermissionDenied,
+    declares_errors,
+)
 from growth_manager.models.business import Business, Role
 from growth_manager.models.user import User
 from growth_manager.web.templating import layout_part, page_context, render
@@ -127,11 +136,22 @@ def resolve(
 
 
 def _needing(needed: Role) -> Any:
-    @declares_errors(403, 404)
-    def dependency(
-        request: Request, business_id: int, user: Caller, session: DbSession
-    ) -> BusinessAccess:
-        return resolve(request, session, user, business_id, needed)
+    @declares_errors(401, 403, 404)  # the caller's (see caller) and the business's
+    async def dependency(request: Request, business_id: int, session: DbSession) -> BusinessAccess:
+        """:func:`caller`, then :func:`resolve`, with the caller and the membership looked up on
+        one worker thread: every business-scoped request passes here, and each sync dependency
+        is a hop to a thread and back (under load, a wait for a free one)."""
+        await csrf_protect(request, session)
+
+        def caller_and_business() -> BusinessAccess:
+            user = optional_user(request, session)
+            if user is None:
+                if is_api(request):
+                    raise NotAuthenticated()
+                raise LoginRequired(str(request.url.path))
+            return resolve(request, session, user, business_id, needed)
+
+        return await run_in_threadpool(caller_and_business)
 
     dependency.__name__ = f"business_{needed.value}"
     return Depends(dependency)

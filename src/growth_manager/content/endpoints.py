@@ -28,6 +28,7 @@ from growth_manager.content.schemas import (
 )
 from growth_manager.content.service import drafts, media
 from growth_manager.errors import NotFound
+from growth_manager.kit.answers import model_answer
 from growth_manager.models.content import PLATFORM_ORDER, PostStatus
 
 router = APIRouter(prefix="/api/v1", tags=["content"])
@@ -117,12 +118,14 @@ def list_drafts(
     offset: Offset = 0,
     strategy_id: Annotated[int | None, Query(description="Only this strategy's drafts.")] = None,
     status_filter: Annotated[PostStatus | None, Query(alias="status")] = None,
-) -> DraftList:
+) -> Response:
     posts, total = drafts.list_page(
         session, access, strategy_id=strategy_id, status=status_filter, limit=limit, offset=offset
     )
-    return DraftList(
-        items=[draft_out(post) for post in posts], total=total, limit=limit, offset=offset
+    return model_answer(
+        DraftList(
+            items=[draft_out(post) for post in posts], total=total, limit=limit, offset=offset
+        )
     )
 
 
@@ -133,8 +136,8 @@ def list_drafts(
     summary="Create a draft",
     description="Needs the editor role. " + VALIDATION_DESCRIPTION,
 )
-def create_draft(body: DraftCreate, access: BusinessEditor, session: DbSession) -> DraftOut:
-    return draft_out(drafts.create(session, access, body))
+def create_draft(body: DraftCreate, access: BusinessEditor, session: DbSession) -> Response:
+    return model_answer(draft_out(drafts.create(session, access, body)), status.HTTP_201_CREATED)
 
 
 @router.get(
@@ -143,8 +146,8 @@ def create_draft(body: DraftCreate, access: BusinessEditor, session: DbSession) 
     summary="Get a draft",
     description="The draft with its variants, media and each targeted platform's measurement.",
 )
-def get_draft(draft_id: int, access: BusinessViewer, session: DbSession) -> DraftOut:
-    return draft_out(drafts.get(session, access, draft_id))
+def get_draft(draft_id: int, access: BusinessViewer, session: DbSession) -> Response:
+    return model_answer(draft_out(drafts.get(session, access, draft_id)))
 
 
 @router.patch(

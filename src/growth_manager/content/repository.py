@@ -40,16 +40,23 @@ class ContentRepository:
         Read as plain rows, not ORM objects: a page is only ever shown, and building 50 Post
         objects with their collections was most of a draft list's CPU (three times the rows).
         """
-        conditions = [Post.business_id == business_id]
+        # Core statements on the session's connection: no ORM compile or loading step for rows
+        # that are only read out (the list is the API's most frequent read).
+        post = Post.__table__.c
+        conditions = [post.business_id == business_id]
         if strategy_id is not None:
-            conditions.append(Post.strategy_id == strategy_id)
+            conditions.append(post.strategy_id == strategy_id)
         if status is not None:
-            conditions.append(Post.status == status)
-        total = session.scalar(select(func.count()).select_from(Post).where(*conditions)) or 0
-        rows = session.execute(
-            select(*POST_COLUMNS)
+            conditions.append(post.status == status)
+        connection = session.connection()
+        total = (
+            connection.scalar(select(func.count()).select_from(Post.__table__).where(*conditions))
+            or 0
+        )
+        rows = connection.execute(
+            select(*(post[column.key] for column in POST_COLUMNS))
             .where(*conditions)
-            .order_by(Post.updated_at.desc(), Post.id.desc())
+            .order_by(post.updated_at.desc(), post.id.desc())
             .limit(limit)
             .offset(offset)
         ).all()
@@ -57,19 +64,29 @@ class ContentRepository:
         variants: dict[int, list[VariantRecord]] = {}
         media: dict[int, list[MediaLinkRecord]] = {}
         if ids:
-            for post_id, platform, text in session.execute(
-                select(PostVariant.post_id, PostVariant.platform, PostVariant.text)
-                .where(PostVariant.post_id.in_(ids))
-                .order_by(PostVariant.post_id, PostVariant.platform)
+            variant = PostVariant.__table__.c
+            for post_id, platform, text in connection.execute(
+                select(variant.post_id, variant.platform, variant.text)
+                .where(variant.post_id.in_(ids))
+                .order_by(variant.post_id, variant.platform)
             ):
                 variants.setdefault(post_id, []).append(VariantRecord(platform, text))
-            for post_id, asset in session.execute(
-                select(PostMedia.post_id, MediaAsset)
-                .join(MediaAsset, MediaAsset.id == PostMedia.media_id)
-                .where(PostMedia.post_id.in_(ids))
-                .order_by(PostMedia.post_id, PostMedia.position)
-            ):
-                media.setdefault(post_id, []).append(MediaLinkRecord(asset))
+            # The links first (most drafts have none), the assets only when some are attached.
+            link = PostMedia.__table__.c
+            links = connection.execute(
+                select(link.post_id, link.media_id)
+                .where(link.post_id.in_(ids))
+                .order_by(link.post_id, link.position)
+            ).all()
+            if links:
+                assets = {
+                    asset.id: asset
+                    for asset in session.scalars(
+                        select(MediaAsset).where(MediaAsset.id.in_({m for _, m in links}))
+                    )
+                }
+                for post_id, media_id in links:
+                    media.setdefault(post_id, []).append(MediaLinkRecord(assets[media_id]))
         records = [
             DraftRecord(
                 **row._asdict(),

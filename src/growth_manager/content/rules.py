@@ -220,5 +220,12 @@ def effective_texts(post: Draft) -> list[PlatformText]:
 def ordered(platforms: Sequence[str]) -> list[Platform]:
     """The known platforms among ``platforms``, in display order (unknown names are left out;
     Platform is a StrEnum, so plain strings match its members)."""
+    return list(_ordered(tuple(platforms)))
+
+
+@lru_cache(maxsize=256)
+def _ordered(platforms: tuple[str, ...]) -> tuple[Platform, ...]:
+    # Cached: a draft list orders every draft's platforms twice, and hashing an enum member
+    # runs Python code; the few combinations there are hash as plain strings from the row.
     wanted = set(platforms)
-    return [platform for platform in PLATFORM_ORDER if platform in wanted]
+    return tuple(platform for platform in PLATFORM_ORDER if platform in wanted)
