@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, Request
@@ -163,6 +163,17 @@ class Database:
             slots = asyncio.Semaphore(self.settings.web_threads)
             self._request_slots = (loop, slots)
         return self._request_slots[1]
+
+    @asynccontextmanager
+    async def slot_given_back(self) -> AsyncIterator[None]:
+        """For a request that waits on something else (a worker) without using its session:
+        its slot goes to the requests queued behind it meanwhile, and is taken back after."""
+        slots = self.request_slots()
+        slots.release()
+        try:
+            yield
+        finally:
+            await slots.acquire()
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -3,11 +3,13 @@ scheduler API (jobs, trigger a sync, per-business recurring syncs)."""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, field_validator
 
 from growth_manager.analytics import runs
@@ -212,34 +214,41 @@ def _database(request: Request) -> Database:
     },
 )
 @calls_platform
-def refresh(
+async def refresh(
     body: RefreshIn, request: Request, response: Response, user: CurrentUser, session: DbSession
 ) -> SyncOut:
-    resolve(request, session, user, body.business_id, Role.editor)
+    await run_in_threadpool(resolve, request, session, user, body.business_id, Role.editor)
     database = _database(request)
-    with database.session() as writing:
-        run = runs.start_sync(
-            writing,
-            body.business_id,
-            trigger=SyncTrigger.manual,
-            user_id=user.id,
-            platforms=body.platforms,
-            limit=body.limit,
-        )
-        run_id = run.id
+    run_id = await run_in_threadpool(_start_manual, database, body, user.id)
     deadline = time.monotonic() + settings_of(request).sync_wait_seconds
-    while True:
-        with database.read_session() as reading:
-            current = reading.get(SyncRun, run_id)
-            assert current is not None
-            if current.status != SyncStatus.running or time.monotonic() >= deadline:
-                out = _summary(current)
+    # The wait holds no thread and no request slot: other requests go on meanwhile.
+    async with database.slot_given_back():
+        while True:
+            out = await run_in_threadpool(_summary_of, database, run_id)
+            if out.status != SyncStatus.running.value or time.monotonic() >= deadline:
                 break
-        time.sleep(POLL_SECONDS)
+            await asyncio.sleep(POLL_SECONDS)
     if out.status == SyncStatus.running.value:
         response.status_code = 202
         response.headers["Location"] = f"/api/v1/analytics/syncs/{run_id}"
     return out
+
+
+def _start_manual(database: Database, body: RefreshIn, user_id: int) -> int:
+    with database.session() as writing:
+        return runs.start_sync(
+            writing,
+            body.business_id,
+            trigger=SyncTrigger.manual,
+            user_id=user_id,
+            platforms=body.platforms,
+            limit=body.limit,
+        ).id
+
+
+def _summary_of(database: Database, run_id: int) -> SyncOut:
+    with database.read_session() as reading:
+        return _summary(reading.get_one(SyncRun, run_id))
 
 
 @router.get(

@@ -5,6 +5,7 @@ overlapping triggers sync an account once, and sync-status tells the truth."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 from fastapi.testclient import TestClient
@@ -187,3 +188,39 @@ def test_refresh_says_what_to_fix_and_respects_roles(
     assert "Connect" in mine.json()["message"]
     sync_id = mine.json()["sync_id"]
     assert gm.get(f"/api/v1/analytics/syncs/{sync_id}", headers=outsider).status_code == 404
+
+
+def test_a_refresh_waiting_for_its_sync_holds_up_no_other_request(
+    sandbox_settings: Settings, owner: Owner, database: Database
+) -> None:
+    # One request slot, and no worker: the refresh waits its whole 3 s for nothing.
+    narrow = sandbox_settings.model_copy(update={"web_threads": 1, "sync_wait_seconds": 3})
+    app = app_sharing(narrow, database)
+    app.state.database = Database(narrow)  # its own slots: one
+    with TestClient(app, base_url=narrow.public_url) as gm:
+        connect_x(gm, owner, database)
+        answers: list[int] = []
+        waiting = threading.Thread(
+            target=lambda: answers.append(
+                gm.post(
+                    "/api/v1/analytics/refresh",
+                    json={"business_id": owner.business_id},
+                    headers=owner.headers,
+                ).status_code
+            )
+        )
+        waiting.start()
+        time.sleep(0.5)
+        started = time.monotonic()
+        status = gm.get(
+            "/api/v1/analytics/sync-status",
+            params={"business_id": owner.business_id},
+            headers=owner.headers,
+        )
+        took = time.monotonic() - started
+        waiting.join(10)
+    assert status.status_code == 200
+    assert status.json()["is_syncing"] is True
+    assert took < 2, f"the status waited {took:.1f} s behind the refresh"
+    assert answers == [202]
+    app.state.database.dispose()
