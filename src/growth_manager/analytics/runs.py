@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from growth_manager.analytics import cadence
 from growth_manager.analytics.sync import LEASE, end_run, followed_counts
+from growth_manager.analytics.tasks import sync_account
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, RateLimitBudget, SocialAccount
 from growth_manager.models.analytics import (
@@ -80,8 +81,6 @@ def start_sync(
         wanted = ", ".join(descriptor(p).display_name for p in platforms or []) or "any platform"
         end_run(run, f"No connected accounts on {wanted}: nothing to sync. Connect one first.")
         return run
-    from growth_manager.analytics.tasks import sync_account
-
     for account in accounts:
         enqueue(session, sync_account, account.id, run.id)
     return run

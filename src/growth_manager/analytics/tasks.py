@@ -1,25 +1,13 @@
-"""Analytics jobs: one account's sync, the hourly sync of every business, and a minute sweep
-that starts per-business schedules and ends runs whose worker was lost."""
+"""The analytics job a run sends for each of its accounts (see ``runs.start_sync``); the
+periodic jobs that start runs are in ``periodic.py``."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-import structlog
 from celery import current_task
-from sqlalchemy.orm import Session
 
-from growth_manager.analytics import runs
 from growth_manager.analytics.sync import Syncer
 from growth_manager.db import Database
-from growth_manager.kit.clock import utcnow
-from growth_manager.models.analytics import SyncTrigger
 from growth_manager.worker.tasks import settings_for, task
-
-log = structlog.get_logger(__name__)
-
-HOURLY = timedelta(hours=1)
-SWEEP_EVERY = timedelta(minutes=1)
 
 
 @task("analytics.sync_account", unit_of_work=True, max_retries=0)
@@ -29,24 +17,3 @@ def sync_account(database: Database, account_id: int, run_id: int) -> str:
     app = current_task.app if current_task else None
     tally = Syncer(database, settings_for(app)).sync_account(account_id, run_id)
     return tally.status
-
-
-@task(runs.HOURLY_JOB, schedule=HOURLY)
-def sync_all_businesses(session: Session) -> int:
-    """Every business with something due (posts on the cadence ladder, daily account
-    metrics, an account never imported) gets a scheduled run."""
-    now = utcnow()
-    started = 0
-    for business_id in runs.businesses_due(session, now):
-        runs.start_sync(session, business_id, trigger=SyncTrigger.schedule)
-        started += 1
-    log.info("analytics.sync_all.started", runs=started)
-    return started
-
-
-@task("analytics.sweep", schedule=SWEEP_EVERY)
-def sweep(session: Session) -> int:
-    """Starts the per-business schedules that are due and ends runs whose worker was lost."""
-    ended = runs.reap_stalled(session)
-    started = runs.run_due_schedules(session)
-    return ended + len(started)

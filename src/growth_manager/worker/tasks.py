@@ -56,6 +56,7 @@ TASK_MODULES = [
     "growth_manager.tokens.tasks",
     "growth_manager.publishing.tasks",
     "growth_manager.analytics.tasks",
+    "growth_manager.analytics.periodic",
 ]
 
 REQUEST_ID_HEADER = "request_id"
