@@ -148,12 +148,21 @@ def test_compose_schedule_drag_and_watch_it_publish_on_three_platforms(
 
 
 def _drag(page: Page, source: str, target: str) -> None:
-    """Press, move in steps (FullCalendar waits for real moves), release."""
-    page.locator(source).hover()
+    """Press, move in steps (FullCalendar waits for real moves), release. The event's place is
+    taken once the calendar has settled (a save just before re-renders its events), and the
+    mouse goes there itself, so nothing is read from an element between press and move."""
+    start = None
+    for _ in range(50):
+        expect(page.locator("#calendar")).to_have_attribute("data-loading", "false")
+        start = page.locator(source).bounding_box()
+        if start is not None:
+            break
+        page.wait_for_timeout(100)
+    assert start is not None, f"{source} never showed on the calendar"
+    x, y = start["x"] + start["width"] / 2, start["y"] + start["height"] / 2
+    page.mouse.move(x, y)
     page.mouse.down()
-    start = page.locator(source).bounding_box()
-    assert start is not None
-    page.mouse.move(start["x"] + start["width"] / 2 + 10, start["y"] + start["height"] / 2, steps=5)
+    page.mouse.move(x + 10, y, steps=5)
     end = page.locator(target).bounding_box()
     assert end is not None
     page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=20)
