@@ -121,6 +121,7 @@ def test_compose_schedule_drag_and_watch_it_publish_on_three_platforms(
         expect(page.locator("#calendar")).to_have_attribute("data-loading", "false")
         expect(page.locator(event)).to_have_count(1)
         _drag(page, event, today_cell)
+        expect(page.locator("#calendar")).to_have_attribute("data-loading", "false")
         expect(page.locator(f"{today_cell} {event}")).to_have_count(1)
     screenshot(page, "calendar-live", "desktop")
     with database.session() as session:

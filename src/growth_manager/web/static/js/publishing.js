@@ -328,6 +328,10 @@
       eventDrop: function (info) {
         var props = info.event.extendedProps;
         say("");
+        // Until the move is saved and the events fetched again, what is on screen is not the
+        // server's: a second drag now would be cut short by the refetch's re-render.
+        node.setAttribute("data-loading", "true");
+        function settled() { node.setAttribute("data-loading", "false"); }
         var body = { scheduled_for: info.event.startStr };
         if (props.accountId !== null && props.accountId !== undefined) body.account_ids = [props.accountId];
         window.GM.fetch(config.update.replace("{post_id}", props.postId), {
@@ -339,6 +343,7 @@
           .then(function (result) {
             if (!result.ok) {
               info.revert();
+              settled();
               say(result.data.detail || "The post could not be moved (" + result.status + ").");
               return;
             }
@@ -348,6 +353,7 @@
           })
           .catch(function () {
             info.revert();
+            settled();
             say("The server could not be reached; the post was not moved.");
           });
       },
