@@ -56,6 +56,7 @@ ROUTER_MODULES = [
     "growth_manager.connections.pages",
     "growth_manager.publishing.pages",
     "growth_manager.analytics.pages",
+    "growth_manager.insights.pages",
     "growth_manager.notifications.endpoints",
     "growth_manager.notifications.pages",
 ]

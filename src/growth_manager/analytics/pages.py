@@ -170,7 +170,7 @@ def _next_sync(status: dict[str, Any]) -> datetime | None:
 
 
 # --- the page -------------------------------------------------------------------------------------
-def _filters(
+def read_filters(
     access: BusinessAccess,
     since: str | None,
     until: str | None,
@@ -277,7 +277,7 @@ def analytics_page(
 ) -> Response:
     business_id = access.business.id
     zone = zone_of(access)
-    period, only, problems = _filters(access, since, until, days, platform)
+    period, only, problems = read_filters(access, since, until, days, platform)
     try:
         sort_key, descending = queries.parse_sort(sort, order)
     except QueryError as error:
