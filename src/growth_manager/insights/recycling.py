@@ -142,9 +142,9 @@ def similarity(a: str, b: str) -> float:
     return matcher.ratio()
 
 
-def refresh_opening(text: str, variant: int, limit: int | None = None) -> str:
+def refresh_opening(text: str, variant: int, fits: Callable[[str], bool] | None = None) -> str:
     """The text with a new opening phrase (the next one if it already has one), hashtags and
-    links untouched; the first phrase that keeps it within ``limit`` characters."""
+    links untouched: the first phrase, from ``variant`` on, whose result ``fits``."""
     body = text.strip()
     used = next((i for i, o in enumerate(OPENERS) if body.startswith(o)), None)
     body = strip_opener(body)
@@ -154,7 +154,7 @@ def refresh_opening(text: str, variant: int, limit: int | None = None) -> str:
         if used is not None and index == used:
             continue
         candidate = OPENERS[index] + body
-        if limit is None or len(candidate) <= limit:
+        if fits is None or fits(candidate):
             return candidate
     return body
 
@@ -168,10 +168,17 @@ refresher: Refresher = _refresh
 
 
 def refreshed(fact: PostFacts) -> str:
-    limit = descriptor(fact.platform).text_limit if is_platform(fact.platform) else None
+    """The copy's text; when the refresher's is too long for the platform (counted its way),
+    the deterministic refresh that fits."""
     text = refresher(fact.text, fact.remote_post_id)
-    if limit is not None and len(text) > limit:
-        text = refresh_opening(fact.text, fact.remote_post_id, limit)
+    if is_platform(fact.platform):
+        described = descriptor(fact.platform)
+
+        def fits(candidate: str) -> bool:
+            return described.count_text(candidate) <= described.text_limit
+
+        if not fits(text):
+            text = refresh_opening(fact.text, fact.remote_post_id, fits)
     return text
 
 
