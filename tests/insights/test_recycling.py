@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import statistics
 import threading
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -17,11 +16,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
+from growth_manager.business.access import BusinessAccess
 from growth_manager.db import Database
 from growth_manager.insights import recycling
+from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import SocialAccount
+from growth_manager.models.business import Business, Role
 from growth_manager.models.content import Post, PostStatus
 from growth_manager.models.publishing import PostingSchedule, PostTarget, TargetStatus
+from growth_manager.models.user import User
 from tests.insights.test_works import Seed, add_account, add_post
 from tests.support.factories import csrf_of
 from tests.support.world import World
@@ -375,20 +378,34 @@ def test_the_copy_fits_the_platform_limit() -> None:
     assert copy != long
 
 
-def test_two_clicks_at_once_queue_one_copy(
-    app: Any, database: Database, world: World, shelf: Shelf
+def test_a_second_queue_waits_for_the_first_and_is_refused(
+    database: Database, world: World, shelf: Shelf
 ) -> None:
-    """Two requests racing: the account is locked while one checks and queues (PostgreSQL),
-    write transactions take turns (SQLite); the other finds the copy and is refused."""
-    url = f"{API.format(world.bid)}/{shelf.posts['A'].id}/queue"
-    barrier = threading.Barrier(2)
+    """Two clicks at once: while the first request's transaction is open, the second waits
+    (the account row's lock on PostgreSQL, the write lock on SQLite), then finds the copy."""
+    source = shelf.posts["A"].id
+    outcome: dict[str, str] = {}
 
-    def click() -> int:
-        with TestClient(app) as own:
-            barrier.wait()
-            return own.post(url, headers=world.editor.headers).status_code
+    def access_in(session: Any) -> BusinessAccess:
+        business = session.get(Business, world.bid)
+        user = session.get(User, world.editor.user.id)
+        return BusinessAccess(business=business, role=Role.editor, user=user)
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        statuses = sorted(pool.map(lambda _: click(), range(2)))
-    assert statuses == [201, 409]
+    def second() -> None:
+        with database.session() as other:
+            try:
+                recycling.queue_copy(other, access_in(other), source, utcnow())
+                outcome["second"] = "queued"
+            except recycling.AlreadyQueued:
+                outcome["second"] = "refused"
+
+    with database.session() as first:
+        recycling.queue_copy(first, access_in(first), source, utcnow())
+        first.flush()
+        racer = threading.Thread(target=second)
+        racer.start()
+        racer.join(timeout=1.0)
+        assert racer.is_alive(), "the second queue did not wait for the first"
+    racer.join(timeout=30)
+    assert outcome == {"second": "refused"}
     assert len(targets_with(database, shelf.account.id, EVERGREEN_A)) == 1
