@@ -57,6 +57,8 @@ ROUTER_MODULES = [
     "growth_manager.publishing.pages",
     "growth_manager.analytics.pages",
     "growth_manager.insights.pages",
+    "growth_manager.competitors.endpoints",
+    "growth_manager.competitors.pages",
     "growth_manager.notifications.endpoints",
     "growth_manager.notifications.pages",
 ]
