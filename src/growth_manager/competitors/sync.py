@@ -4,7 +4,7 @@ and the token keeper (which renews a rejected token once and records every budge
 platform reports).
 
 Rate limits: before calling, the read looks at the budget last recorded for the endpoint it
-spends (``Descriptor.competitors.endpoint``) on the account it reads through; a spent budget
+spends (``Descriptor.competitors.endpoints``) on the account it reads through; a spent budget
 defers the read until its reset, and so does a 429. A deferred read keeps the competitor's
 status and is picked up by the next sweep after ``deferred_until``: it is not a failure.
 
@@ -161,7 +161,7 @@ class CompetitorSyncer:
                 )
                 return "no_account"
             blocked = _spent_until(
-                session, account.id, descriptor(platform).competitors.endpoint, now
+                session, account.id, descriptor(platform).competitors.endpoints, now
             )
             if blocked is not None:
                 competitor.deferred_until = blocked
@@ -248,8 +248,11 @@ def _post_json(post: CompetitorPost) -> dict[str, Any]:
     }
 
 
-def _spent_until(session: Any, account_id: int, pattern: str, now: datetime) -> datetime | None:
-    if not pattern:
+def _spent_until(
+    session: Session, account_id: int, patterns: tuple[str, ...], now: datetime
+) -> datetime | None:
+    """When the first spent budget among ``patterns`` resets (None: none is spent)."""
+    if not patterns:
         return None
     rows = session.scalars(
         select(RateLimitBudget).where(
@@ -257,7 +260,7 @@ def _spent_until(session: Any, account_id: int, pattern: str, now: datetime) -> 
         )
     )
     for row in rows:
-        if not fnmatch.fnmatchcase(row.endpoint, pattern):
+        if not any(fnmatch.fnmatchcase(row.endpoint, p) for p in patterns):
             continue
         spent = (
             row.remaining <= 0
@@ -265,5 +268,5 @@ def _spent_until(session: Any, account_id: int, pattern: str, now: datetime) -> 
             else row.used_percent is not None and row.used_percent >= PERCENT_RESERVE
         )
         if spent:
-            return row.reset_at  # type: ignore[no-any-return]
+            return row.reset_at
     return None

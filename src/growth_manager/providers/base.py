@@ -73,15 +73,15 @@ class CompetitorSupport:
     followers and its recent posts' public numbers. ``reason`` says why not, or what is read
     and how; ``handle_pattern`` (a full-match regex) and ``handle_hint`` what a valid handle
     looks like; ``metrics`` the post metrics (of :data:`METRICS`) the read reports, the ones
-    an honest comparison counts on both sides; ``endpoint`` the budget (``"METHOD /path"``
-    glob) the read spends."""
+    an honest comparison counts on both sides; ``endpoints`` the budgets (``"METHOD /path"``
+    globs) the read spends."""
 
     supported: bool
     reason: str
     handle_pattern: str = ""
     handle_hint: str = ""
     metrics: tuple[str, ...] = ()
-    endpoint: str = ""
+    endpoints: tuple[str, ...] = ()
 
 
 NO_COMPETITORS = CompetitorSupport(False, "This platform offers no read of other accounts.")

@@ -133,7 +133,7 @@ INSTAGRAM = Descriptor(
         handle_pattern=r"[A-Za-z0-9._]{1,30}",
         handle_hint="an Instagram username: up to 30 letters, digits, periods or underscores",
         metrics=("likes", "comments"),
-        endpoint="GET /v*/*",
+        endpoints=("GET /v*/*",),
     ),
 )
 # The one Facebook Login asks for what both need, in this order.

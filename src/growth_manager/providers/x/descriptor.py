@@ -60,7 +60,7 @@ DESCRIPTOR = Descriptor(
         handle_pattern=r"[A-Za-z0-9_]{1,15}",
         handle_hint="an X username: 1 to 15 letters, digits or underscores, e.g. @cornerbakery",
         metrics=("likes", "comments", "reposts", "quotes", "bookmarks"),
-        endpoint="GET /2/users/*",
+        endpoints=("GET /2/users/by/username/*", "GET /2/users/*/tweets"),
     ),
     budget_purposes=(
         ("user-24h", "*", "Posts by this account today"),
