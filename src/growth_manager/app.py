@@ -59,6 +59,8 @@ ROUTER_MODULES = [
     "growth_manager.insights.pages",
     "growth_manager.insights.works_endpoints",
     "growth_manager.insights.recycle_pages",
+    "growth_manager.competitors.endpoints",
+    "growth_manager.competitors.pages",
     "growth_manager.notifications.endpoints",
     "growth_manager.notifications.pages",
 ]

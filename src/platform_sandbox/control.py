@@ -17,7 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from platform_sandbox import audience
 from platform_sandbox.apps import list_apps, register_app
 from platform_sandbox.faults import fault_book
-from platform_sandbox.platform import NewAccounts, Platform, SandboxContext, context
+from platform_sandbox.platform import (
+    NewAccounts,
+    NewCompetitor,
+    Platform,
+    SandboxContext,
+    context,
+)
 
 router = APIRouter(prefix="/_sandbox", tags=["control plane"])
 
@@ -166,6 +172,50 @@ async def create_accounts(request: Request, body: AccountsIn) -> dict[str, Any]:
         return {"accounts": await run_in_threadpool(create)}
     except ValueError as exc:
         raise HTTPException(400, str(exc)) from exc
+
+
+class CompetitorIn(BaseModel):
+    platform: str
+    username: str = Field(min_length=1, max_length=30, pattern=r"^[A-Za-z0-9_.]+$")
+    name: str | None = Field(default=None, max_length=80)
+    kind: str | None = None  # default: the platform's readable kind (public, business)
+    posts: int = Field(default=30, ge=0, le=500)
+    days: int = Field(default=audience.HISTORY_DAYS, ge=1, le=365)
+
+
+@router.post("/competitors", status_code=201)
+async def create_competitor(request: Request, body: CompetitorIn) -> dict[str, Any]:
+    """Someone else's account, found by ``username``, with ``posts`` past posts over ``days``:
+    on X ``kind`` public, protected or suspended; on Meta (Instagram) business or personal (a
+    personal account is not reachable through the API, as on Instagram). The same username
+    and seed always give the same account, ids and history. 409 if the name is taken."""
+    platform = next((p for p in request.app.state.platforms if p.name == body.platform), None)
+    if platform is None or platform.create_competitor is None:
+        raise HTTPException(400, f"no competitor accounts on platform {body.platform!r}")
+    kind = body.kind or platform.competitor_kinds[0]
+    if kind not in platform.competitor_kinds:
+        raise HTTPException(
+            400, f"kind must be one of {', '.join(platform.competitor_kinds)} on {platform.name}"
+        )
+    maker = platform.create_competitor
+    ctx = context(request)
+    spec = NewCompetitor(
+        username=body.username,
+        name=body.name or body.username.replace("_", " ").title(),
+        kind=kind,
+        posts=body.posts,
+        days=body.days,
+    )
+
+    def create() -> dict[str, Any]:
+        with ctx.store.session() as session:
+            made: dict[str, Any] = maker(session, ctx, spec)
+            return made
+
+    try:
+        return await run_in_threadpool(create)
+    except ValueError as exc:
+        raise HTTPException(409, str(exc)) from exc
 
 
 class FaultIn(BaseModel):

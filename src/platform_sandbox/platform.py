@@ -55,6 +55,26 @@ class NewAccounts:
     instagram: bool = True  # Meta: link an Instagram business account to each new Page
 
 
+@dataclass(frozen=True)
+class NewCompetitor:
+    """What ``POST /_sandbox/competitors`` asks of a platform: someone else's account, found
+    by ``username``, with ``posts`` past posts over ``days``. ``kind``: ``public`` (X) or
+    ``business`` (Instagram) can be read; ``protected`` and ``suspended`` (X) and
+    ``personal`` (Instagram) are what the platform hides."""
+
+    username: str
+    name: str
+    kind: str
+    posts: int
+    days: int
+
+
+class CompetitorMaker(Protocol):
+    def __call__(
+        self, session: Session, ctx: SandboxContext, spec: NewCompetitor
+    ) -> dict[str, Any]: ...
+
+
 class AccountMaker(Protocol):
     def __call__(
         self, session: Session, ctx: SandboxContext, spec: NewAccounts
@@ -75,3 +95,7 @@ class Platform:
     # Control plane: adds ``count`` accounts with ``posts`` past posts each (and whatever the
     # platform needs around them: roles, linked accounts); returns what it created.
     create_accounts: AccountMaker | None = None
+    # Control plane: adds someone else's account (a competitor) by name; returns it. Its
+    # ``kinds`` are the ones it knows.
+    create_competitor: CompetitorMaker | None = None
+    competitor_kinds: tuple[str, ...] = ()

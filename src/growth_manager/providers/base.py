@@ -68,6 +68,26 @@ class AppSettings:
 
 
 @dataclass(frozen=True)
+class CompetitorSupport:
+    """Whether the platform lets this app read someone else's account (a competitor): its
+    followers and its recent posts' public numbers. ``reason`` says why not, or what is read
+    and how; ``handle_pattern`` (a full-match regex) and ``handle_hint`` what a valid handle
+    looks like; ``metrics`` the post metrics (of :data:`METRICS`) the read reports, the ones
+    an honest comparison counts on both sides; ``endpoints`` the budgets (``"METHOD /path"``
+    globs) the read spends."""
+
+    supported: bool
+    reason: str
+    handle_pattern: str = ""
+    handle_hint: str = ""
+    metrics: tuple[str, ...] = ()
+    endpoints: tuple[str, ...] = ()
+
+
+NO_COMPETITORS = CompetitorSupport(False, "This platform offers no read of other accounts.")
+
+
+@dataclass(frozen=True)
 class Descriptor:
     """Everything the rest of the product may know about a platform: limits, media rules,
     scopes per account kind, token behaviour and how its login is shared. Code outside the
@@ -131,6 +151,8 @@ class Descriptor:
     # The platform keeps a daily history of an account's numbers (followers per day) that the
     # first sync reads back; without one (X) history builds up from the values each sync reads.
     keeps_account_history: bool = True
+    # Reading competitors' public accounts (see CompetitorSupport).
+    competitors: CompetitorSupport = NO_COMPETITORS
 
     def metrics_batch_for(self, kind: AccountKind) -> int:
         return max(1, self.metrics_batch_by_kind.get(kind, self.metrics_batch))
@@ -397,6 +419,48 @@ class RecentPosts:
     posts: tuple[RemotePost, ...]
     calls: int = 1
     account_values: tuple[MetricValue, ...] = ()
+
+
+@dataclass(frozen=True)
+class CompetitorPost:
+    """One recent post of a competitor with its public numbers in the :data:`METRICS`
+    vocabulary (``metrics``) and as the platform named them (``raw``)."""
+
+    remote_id: str
+    published_at: datetime
+    metrics: Mapping[str, float]
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CompetitorProfile:
+    """What a read of a competitor's handle found. ``status``: ``ok``; ``not_found`` (no such
+    account, or suspended); ``not_business`` (Instagram: no business or creator account by
+    that name); ``protected`` (numbers public, posts not). ``message`` is the platform's
+    words when it is not ``ok``; ``posts`` the posts since the read's ``since``."""
+
+    status: str
+    handle: str
+    remote_id: str | None = None
+    display_name: str | None = None
+    followers: int | None = None
+    following: int | None = None
+    posts_count: int | None = None
+    posts: tuple[CompetitorPost, ...] = ()
+    message: str | None = None
+    calls: int = 1
+    api_version: str = ""
+
+
+class CompetitorReader(Protocol):
+    """A provider whose descriptor's ``competitors.supported`` is true has this read."""
+
+    def competitor_profile(
+        self, account: AccountRef, token: TokenSet, handle: str, since: datetime
+    ) -> CompetitorProfile:
+        """The public account ``handle`` (without ``@``) read with ``account``'s token, and
+        its posts published since ``since``."""
+        ...
 
 
 class SocialProvider(Protocol):

@@ -24,7 +24,13 @@ from fastapi import APIRouter
 from platform_sandbox.meta import graph, oauth, web_pages
 from platform_sandbox.meta import models as models
 from platform_sandbox.meta.errors import error_response
-from platform_sandbox.meta.seed import accounts, create_accounts, seed
+from platform_sandbox.meta.seed import (
+    COMPETITOR_KINDS,
+    accounts,
+    create_accounts,
+    create_competitor,
+    seed,
+)
 from platform_sandbox.platform import Platform
 
 # The login dialog's routes first: the post pages' ``/{object_id}`` must not shadow them.
@@ -42,6 +48,8 @@ PLATFORM = Platform(
     seed=seed,
     accounts=accounts,
     create_accounts=create_accounts,
+    create_competitor=create_competitor,
+    competitor_kinds=COMPETITOR_KINDS,
     error_response=error_response,
 )
 

@@ -173,6 +173,23 @@ def aliases_missing(names: list[str]) -> GraphError:
     )
 
 
+def discovery_user_not_found(username: str) -> GraphError:
+    """Business Discovery of a username that is no business or creator account. Instagram
+    answers a personal account exactly as a username that does not exist: code 110, subcode
+    2207013 (observed: a Business Discovery client's notes, "Meta does not tell a personal
+    account from a missing @: both return 110/2207013", and client tests replaying Meta's
+    body ``{"message": "Invalid user id", "code": 110, "error_subcode": 2207013}``; the user
+    title and message as Graph's error-codes reference words IG user-facing errors)."""
+    return GraphError(
+        "Invalid user id",
+        110,
+        2207013,
+        is_transient=False,
+        user_title="Cannot find User",
+        user_msg=f"The user with username: {username} cannot be found.",
+    )
+
+
 def permission_missing(
     message: str = "Application does not have permission for this action",
 ) -> GraphError:

@@ -64,6 +64,15 @@ class MetaIgAccount(Base):
     page_id: Mapped[str] = mapped_column(String(40))
 
 
+class MetaIgPersonal(Base):
+    """A personal (not business or creator) Instagram account: it exists, but no Graph call
+    reaches it; Business Discovery answers for it as for a username that does not exist."""
+
+    __tablename__ = "meta_ig_personal"
+    username: Mapped[str] = mapped_column(String(100), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+
+
 class MetaAuthCode(Base):
     __tablename__ = "meta_auth_code"
     code: Mapped[str] = mapped_column(String(400), primary_key=True)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from platform_sandbox import audience
 from platform_sandbox.meta import common, errors
@@ -524,8 +524,12 @@ def _ig_user_fields() -> dict[str, Renderer]:
     def attr(name: str) -> Renderer:
         return lambda c, n, s: getattr(n.row, name) or _ABSENT
 
+    def discovery(call: Call, node: Node, spec: FieldSpec) -> Any:
+        return business_discovery(call, spec)
+
     return {
         "id": lambda c, n, s: n.id,
+        "business_discovery": discovery,
         "ig_id": lambda c, n, s: int(n.row.ig_id),
         "username": attr("username"),
         "name": attr("name"),
@@ -538,6 +542,91 @@ def _ig_user_fields() -> dict[str, Renderer]:
             f"https://scontent.cdninstagram.com/v/t51.2885-19/{n.id}_n.jpg"
         ),
     }
+
+
+# Business Discovery: another business or creator account's public numbers, read through
+# the caller's own Instagram account (``GET /{ig-user-id}?fields=business_discovery
+# .username(name){followers_count,media_count,media{like_count,comments_count,timestamp}}``).
+# Only public fields answer; private ones (insights) are "nonexisting" on the discovered node.
+DISCOVERY_USER_FIELDS = frozenset(
+    {
+        "id",
+        "ig_id",
+        "username",
+        "name",
+        "biography",
+        "website",
+        "followers_count",
+        "follows_count",
+        "media_count",
+        "profile_picture_url",
+    }
+)
+DISCOVERY_MEDIA_FIELDS = frozenset(
+    {
+        "id",
+        "caption",
+        "comments_count",
+        "like_count",
+        "media_type",
+        "media_product_type",
+        "media_url",
+        "permalink",
+        "timestamp",
+        "username",
+    }
+)
+
+
+def business_discovery(call: Call, spec: FieldSpec) -> dict[str, Any]:
+    username = (spec.modifier("username") or "").strip().lstrip("@")
+    if not username:
+        raise errors.invalid_parameter("The parameter username is required")
+    target = call.session.scalars(
+        select(MetaIgAccount).where(func.lower(MetaIgAccount.username) == username.lower())
+    ).first()
+    if target is None:
+        raise errors.discovery_user_not_found(username)
+    node = Node("ig_user", target.id, target)
+    fields = FIELDS["ig_user"]
+    out: dict[str, Any] = {}
+    for child in spec.children or [FieldSpec("id")]:
+        if child.name == "media":
+            out["media"] = _discovered_media(call, target, child)
+            continue
+        if child.name not in DISCOVERY_USER_FIELDS:
+            raise errors.nonexisting_field(child.name, node.type_name)
+        value = fields[child.name](call, node, child)
+        if value is not _ABSENT:
+            out[child.name] = value
+    out.setdefault("id", target.id)
+    return out
+
+
+def _discovered_media(call: Call, target: MetaIgAccount, spec: FieldSpec) -> dict[str, Any]:
+    """The discovered account's media, newest first, paged by the expansion's own
+    ``limit``/``after``/``before`` modifiers: the paging has cursors only, no ``next`` URL, as
+    the edge can't be requested on its own (a client asks again with ``media.after(…)``)."""
+    rows = call.session.scalars(
+        select(MetaIgMedia)
+        .where(
+            MetaIgMedia.ig_user_id == target.id,
+            MetaIgMedia.parent_id.is_(None),
+            MetaIgMedia.timestamp <= call.now,
+        )
+        .order_by(MetaIgMedia.timestamp.desc())
+    )
+    children = spec.children or [FieldSpec("id")]
+    for child in children:
+        if child.name not in DISCOVERY_MEDIA_FIELDS:
+            raise errors.nonexisting_field(child.name, "IGMedia")
+    paged = common.paginate(list(rows), dict(spec.modifiers), None)
+    out: dict[str, Any] = {
+        "data": [render(call, Node("ig_media", m.id, m), children) for m in paged.items]
+    }
+    if paged.paging:
+        out["paging"] = paged.paging
+    return out
 
 
 # page posts

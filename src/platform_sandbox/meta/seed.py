@@ -3,6 +3,7 @@ and 90 days of past posts and media laid out backwards from the sandbox clock's 
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 from sqlalchemy import func, select
@@ -14,13 +15,14 @@ from platform_sandbox.meta import common
 from platform_sandbox.meta.models import (
     MetaIgAccount,
     MetaIgMedia,
+    MetaIgPersonal,
     MetaPage,
     MetaPageRole,
     MetaPhoto,
     MetaPost,
     MetaUser,
 )
-from platform_sandbox.platform import NewAccounts, SandboxContext
+from platform_sandbox.platform import NewAccounts, NewCompetitor, SandboxContext
 
 DEMO_APP_ID = DEFAULT_CLIENT_IDS["meta"]
 # Growth Manager connects Facebook Pages and Instagram through the same Meta app, with one
@@ -337,3 +339,71 @@ def create_accounts(
         out.append(made_page)
     session.flush()
     return out
+
+
+# Competitors' Pages and Instagram accounts: ids derive from the username above these bases.
+COMPETITOR_PAGE_BASE = 108800000000000
+COMPETITOR_IG_BASE = 17841420000000000
+COMPETITOR_KINDS = ("business", "personal")
+
+
+def create_competitor(session: Session, ctx: SandboxContext, spec: NewCompetitor) -> dict[str, Any]:
+    """Someone else's Instagram account: a business account (linked to a Page nobody in the
+    sandbox administers) with ``spec.posts`` past media, or a personal account."""
+    wanted = spec.username.lower()
+    taken = session.scalars(
+        select(MetaIgAccount.id).where(func.lower(MetaIgAccount.username) == wanted)
+    ).first() or session.get(MetaIgPersonal, wanted)
+    if taken is not None:
+        raise ValueError(f"the username {spec.username!r} is taken")
+    if spec.kind == "personal":
+        session.add(MetaIgPersonal(username=wanted, name=spec.name))
+        session.flush()
+        return {"platform": common.PLATFORM_NAME, "kind": "personal", "username": wanted}
+    digest = int.from_bytes(hashlib.sha256(wanted.encode()).digest()[:5]) % 10**9
+    page_id = str(COMPETITOR_PAGE_BASE + digest)
+    ig_id = str(COMPETITOR_IG_BASE + digest)
+    session.add(
+        MetaPage(
+            id=page_id,
+            name=spec.name,
+            username=f"page{page_id}",
+            category="Local Business",
+            category_id="2500",
+            about=f"{spec.name}, a competitor made through the sandbox's control plane.",
+            website=f"https://{wanted}.example",
+            instagram_id=ig_id,
+        )
+    )
+    session.add(
+        MetaIgAccount(
+            id=ig_id,
+            ig_id=str(5230000000 + digest % 10**8),
+            username=wanted,
+            name=spec.name,
+            biography=f"{spec.name} on Instagram.",
+            website=f"https://{wanted}.example",
+            page_id=page_id,
+        )
+    )
+    session.flush()
+    media = audience.history(
+        ctx.seed,
+        common.profile_of_ig(ctx, ig_id),
+        spec.name,
+        ctx.clock.now(),
+        spec.days,
+        spec.posts,
+    )
+    for past in media:
+        _ig_media(session, ig_id, past)
+    session.flush()
+    return {
+        "platform": common.PLATFORM_NAME,
+        "kind": "business",
+        "id": ig_id,
+        "username": wanted,
+        "name": spec.name,
+        "page_id": page_id,
+        "posts": len(media),
+    }

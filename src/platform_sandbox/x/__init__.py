@@ -7,6 +7,7 @@ v1.1 media upload).
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime, timedelta
 from typing import Any
@@ -17,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from platform_sandbox import audience
 from platform_sandbox.apps import ensure_default_app, register_app
-from platform_sandbox.platform import NewAccounts, Platform, SandboxContext
+from platform_sandbox.platform import NewAccounts, NewCompetitor, Platform, SandboxContext
 from platform_sandbox.x import api, media, oauth, web
 from platform_sandbox.x.common import snowflake
 from platform_sandbox.x.errors import error_response
@@ -26,6 +27,9 @@ from platform_sandbox.x.models import XTweet, XUser
 PUBLIC_CLIENT_ID = "sandbox-x-public-client"
 # Users added through the control plane get ids from here on.
 NEW_USER_BASE = 1591000000000000000
+# Competitors' ids derive from their username (stable across resets) above this base.
+COMPETITOR_BASE = 1592000000000000000
+COMPETITOR_KINDS = ("public", "protected", "suspended")
 
 # The demo business account first: the authorization page preselects it.
 SEED_USERS: tuple[dict[str, str], ...] = (
@@ -89,10 +93,12 @@ def _add_user(
     now: datetime,
     posts: int | None = None,
     days: int = audience.HISTORY_DAYS,
+    **flags: bool,
 ) -> int:
     """A user and its past posts; how many posts."""
     user = XUser(
         **spec,
+        **flags,
         created_at=(now - timedelta(days=3 * 365)).replace(microsecond=0),
         audience_key=f"x:{spec['username']}",
     )
@@ -139,6 +145,33 @@ def create_accounts(
     return out
 
 
+def create_competitor(session: Session, ctx: SandboxContext, spec: NewCompetitor) -> dict[str, Any]:
+    """Someone else's account: public, protected (its posts only for approved followers) or
+    suspended (X answers "User has been suspended")."""
+    taken = session.scalars(select(XUser.id).where(XUser.username.ilike(spec.username))).first()
+    if taken is not None:
+        raise ValueError(f"the username {spec.username!r} is taken")
+    digest = int.from_bytes(hashlib.sha256(spec.username.lower().encode()).digest()[:6])
+    user = {
+        "id": str(COMPETITOR_BASE + digest % 10**15),
+        "username": spec.username,
+        "name": spec.name,
+    }
+    posts = _add_user(
+        session,
+        ctx,
+        user,
+        ctx.clock.now(),
+        posts=spec.posts,
+        days=spec.days,
+        competitor=True,
+        protected=spec.kind == "protected",
+        suspended=spec.kind == "suspended",
+    )
+    session.flush()
+    return {"platform": "x", "kind": spec.kind, **user, "posts": posts}
+
+
 def accounts(session: Session, ctx: SandboxContext) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     now = ctx.clock.now()
@@ -179,4 +212,6 @@ PLATFORM = Platform(
     accounts=accounts,
     error_response=error_response,
     create_accounts=create_accounts,
+    create_competitor=create_competitor,
+    competitor_kinds=COMPETITOR_KINDS,
 )

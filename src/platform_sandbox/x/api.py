@@ -191,6 +191,8 @@ def user_by_username(
             return JSONResponse(
                 {"errors": [errors.not_found_problem("user", "username", username)]}
             )
+        if user.suspended:
+            return JSONResponse({"errors": [errors.suspended_problem("username", username)]})
         return JSONResponse({"data": user_json(ctx, session, user, fields)})
 
 
@@ -204,6 +206,8 @@ def user_by_id(
         user = session.get(XUser, id)
         if user is None:
             return JSONResponse({"errors": [errors.not_found_problem("user", "id", id)]})
+        if user.suspended:
+            return JSONResponse({"errors": [errors.suspended_problem("id", id)]})
         return JSONResponse({"data": user_json(ctx, session, user, fields)})
 
 
@@ -301,8 +305,14 @@ def user_tweets(
     max_results = _max_results(request, 10, 5, 100)
     exclude = split_list(params.get("exclude"), "exclude", frozenset({"replies", "retweets"}))
     with ctx.store.session() as session:
-        if session.get(XUser, id) is None:
+        owner = session.get(XUser, id)
+        if owner is None:
             return JSONResponse({"errors": [errors.not_found_problem("user", "id", id)]})
+        if owner.suspended:
+            return JSONResponse({"errors": [errors.suspended_problem("id", id)]})
+        if owner.protected and owner.id != auth.user_id:
+            # Only approved followers see a protected timeline; the sandbox has none.
+            return JSONResponse({"errors": [errors.not_authorized_user_problem(id)]})
         stmt = select(XTweet).where(XTweet.author_id == id)
         if "replies" in exclude:
             stmt = stmt.where(XTweet.in_reply_to_tweet_id.is_(None))

@@ -331,7 +331,7 @@ def user_json(
     if "url" in fields:
         out["url"] = user.url
     if "protected" in fields:
-        out["protected"] = False
+        out["protected"] = bool(user.protected)
     if "verified" in fields:
         out["verified"] = False
     if "verified_type" in fields:

@@ -82,6 +82,37 @@ def not_found_problem(resource_type: str, parameter: str, value: str) -> dict[st
     }
 
 
+def suspended_problem(parameter: str, value: str) -> dict[str, Any]:
+    """A suspended user looked up by id or username: a partial error in a 200, titled
+    "Forbidden" but typed resource-not-found (observed: the answers quoted in tweepy's and
+    twitter-api-v2's issue threads, e.g. "User has been suspended: [name].")."""
+    return {
+        "value": value,
+        "detail": f"User has been suspended: [{value}].",
+        "title": "Forbidden",
+        "resource_type": "user",
+        "parameter": parameter,
+        "resource_id": value,
+        "type": f"{PROBLEMS}/resource-not-found",
+    }
+
+
+def not_authorized_user_problem(user_id: str) -> dict[str, Any]:
+    """The timeline of a protected account read by someone who does not follow it: a 200
+    whose only content is this problem (observed: redouane59/twittered issue #157, spec
+    ``ResourceUnauthorizedProblem``)."""
+    return {
+        "value": user_id,
+        "detail": f"Sorry, you are not authorized to see the user with id: [{user_id}].",
+        "title": "Authorization Error",
+        "resource_type": "user",
+        "parameter": "id",
+        "resource_id": user_id,
+        "section": "data",
+        "type": f"{PROBLEMS}/not-authorized-for-resource",
+    }
+
+
 def field_unauthorized_problem(field: str, resource_id: str) -> dict[str, Any]:
     return {
         "resource_type": "tweet",

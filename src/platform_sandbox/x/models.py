@@ -26,6 +26,12 @@ class XUser(Base):
     created_at: Mapped[datetime]
     # Key of the account's profile in the audience model (its hidden best window lives there).
     audience_key: Mapped[str] = mapped_column(String(100))
+    # A public account of someone else (made through ``/_sandbox/competitors``): never offered
+    # on the sign-in page. ``protected`` hides its posts from everyone else; ``suspended``
+    # makes X answer for it as for a suspended account.
+    competitor: Mapped[bool] = mapped_column(Boolean, default=False)
+    protected: Mapped[bool] = mapped_column(Boolean, default=False)
+    suspended: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class XTweet(Base):

@@ -122,7 +122,9 @@ def _page(ctx: SandboxContext, params: dict[str, str], action_url: str) -> Respo
             app = _validate(session, params)
         except AuthorizeError as exc:
             return _something_went_wrong(exc.reason)
-        users = session.scalars(select(XUser).order_by(XUser.id)).all()
+        users = session.scalars(
+            select(XUser).where(XUser.competitor.is_(False)).order_by(XUser.id)
+        ).all()
         accounts = [(u.id, f"{u.name} (@{u.username})") for u in users]
         app_name = app.name
     keys = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from growth_manager.providers.base import AppSettings, Descriptor, KindFacts
+from growth_manager.providers.base import AppSettings, CompetitorSupport, Descriptor, KindFacts
 from growth_manager.providers.linkedin.analytics import METRICS_BATCH, METRICS_ENDPOINT
 from growth_manager.providers.linkedin.versions import sunset_warning
 
@@ -63,5 +63,13 @@ DESCRIPTOR = Descriptor(
     # posts (member posts cost one memberCreatorPostAnalytics call per post and metric).
     metrics_batch=METRICS_BATCH,
     metrics_endpoint=METRICS_ENDPOINT,
+    # Follower and post statistics are readable only for organizations the member
+    # administers (r_organization_social, rw_organization_admin); LinkedIn offers this app
+    # type no read of another organization's followers or posts (reference B.6).
+    competitors=CompetitorSupport(
+        supported=False,
+        reason="LinkedIn only shows an app the followers and post numbers of pages you "
+        "administer; it offers no read of other organizations' pages to this kind of app.",
+    ),
     metrics_batch_by_kind={"member": 1},
 )

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from growth_manager.providers.base import AppSettings, Descriptor, KindFacts
+from growth_manager.providers.base import AppSettings, CompetitorSupport, Descriptor, KindFacts
 from growth_manager.providers.meta.versions import sunset_warning
 
 # Graph reports usage per app (X-App-Usage: every call of every user of the app) and per Page
@@ -71,6 +71,13 @@ FACEBOOK = Descriptor(
     # 50 ids per multi-id read (GET /{version}/?ids=…, §C.6), insights expanded as a field.
     metrics_batch=50,
     metrics_endpoint="GET /v*/",
+    # Another Page's posts and numbers need the Page Public Content Access feature, granted
+    # by Meta's app review to few apps; this app does not have it.
+    competitors=CompetitorSupport(
+        supported=False,
+        reason="Facebook only lets apps read other Pages' posts and numbers with Page Public "
+        "Content Access, a feature Meta grants through app review; this app does not have it.",
+    ),
 )
 INSTAGRAM = Descriptor(
     platform="instagram",
@@ -115,6 +122,19 @@ INSTAGRAM = Descriptor(
     # 50 ids per multi-id read (GET /{version}/?ids=…, §C.6), insights expanded as a field.
     metrics_batch=50,
     metrics_endpoint="GET /v*/",
+    # Business Discovery (GET /{ig-user-id}?fields=business_discovery.username(…){…}) reads
+    # another business or creator account through the connected one; personal accounts are
+    # not reachable. Usernames: up to 30 letters, digits, periods and underscores.
+    competitors=CompetitorSupport(
+        supported=True,
+        reason="Business and creator accounts' followers and their recent posts' likes and "
+        "comments, read through your connected Instagram business account (Business "
+        "Discovery). Personal accounts can't be read.",
+        handle_pattern=r"[A-Za-z0-9._]{1,30}",
+        handle_hint="an Instagram username: up to 30 letters, digits, periods or underscores",
+        metrics=("likes", "comments"),
+        endpoints=("GET /v*/*",),
+    ),
 )
 # The one Facebook Login asks for what both need, in this order.
 LOGIN_SCOPES = tuple(dict.fromkeys((*FACEBOOK.requested_scopes, *INSTAGRAM.requested_scopes)))

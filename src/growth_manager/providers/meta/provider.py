@@ -23,6 +23,7 @@ from growth_manager.providers.base import (
     AccountMetrics,
     AccountProfile,
     AccountRef,
+    CompetitorProfile,
     Connection,
     Descriptor,
     PostMetricsBatch,
@@ -35,7 +36,7 @@ from growth_manager.providers.base import (
 )
 from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ReauthRequired, Rejected
-from growth_manager.providers.meta import analytics, errors, publishing
+from growth_manager.providers.meta import analytics, competitors, errors, publishing
 from growth_manager.providers.meta.descriptor import FACEBOOK, INSTAGRAM, LOGIN_SCOPES
 from growth_manager.providers.oauth import token_set
 
@@ -287,3 +288,8 @@ class InstagramProvider(MetaProvider):
 
     def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
         return analytics.instagram_recent(self, account, token, since)
+
+    def competitor_profile(
+        self, account: AccountRef, token: TokenSet, handle: str, since: datetime
+    ) -> CompetitorProfile:
+        return competitors.read(self, account.external_id, token, handle, since)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from growth_manager.providers.base import AppSettings, Descriptor, KindFacts
+from growth_manager.providers.base import AppSettings, CompetitorSupport, Descriptor, KindFacts
 from growth_manager.providers.x.text import count_x_weighted
 
 DESCRIPTOR = Descriptor(
@@ -51,6 +51,17 @@ DESCRIPTOR = Descriptor(
     metrics_endpoint="GET /2/tweets",
     # X keeps no history of followers: it builds up from the values each sync reads.
     keeps_account_history=False,
+    # Any public account: GET /2/users/by/username/{username} with public_metrics, then its
+    # timeline's public numbers (reference A.3). Usernames: 1–15 letters, digits, underscores.
+    competitors=CompetitorSupport(
+        supported=True,
+        reason="Public accounts' followers and their recent posts' public numbers, read "
+        "with your connected X account.",
+        handle_pattern=r"[A-Za-z0-9_]{1,15}",
+        handle_hint="an X username: 1 to 15 letters, digits or underscores, e.g. @cornerbakery",
+        metrics=("likes", "comments", "reposts", "quotes", "bookmarks"),
+        endpoints=("GET /2/users/by/username/*", "GET /2/users/*/tweets"),
+    ),
     budget_purposes=(
         ("user-24h", "*", "Posts by this account today"),
         ("app-24h", "*", "Posts by the whole app today"),

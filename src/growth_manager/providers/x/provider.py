@@ -15,6 +15,7 @@ from growth_manager.providers.base import (
     AccountMetrics,
     AccountProfile,
     AccountRef,
+    CompetitorProfile,
     Connection,
     PostMetricsBatch,
     Progress,
@@ -29,6 +30,7 @@ from growth_manager.providers.errors import ReauthRequired, Rejected
 from growth_manager.providers.oauth import call_token_endpoint, oauth_client, token_set
 from growth_manager.providers.x import errors
 from growth_manager.providers.x.analytics import XAnalytics
+from growth_manager.providers.x.competitors import XCompetitors
 from growth_manager.providers.x.descriptor import DESCRIPTOR
 from growth_manager.providers.x.publishing import XPublisher
 
@@ -182,6 +184,14 @@ class XProvider(HttpProvider):
 
     def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
         return self._analytics().recent_posts(account, token, since)
+
+    # --- competitors (competitors.py) ----------------------------------------------------------
+    def competitor_profile(
+        self, account: AccountRef, token: TokenSet, handle: str, since: datetime
+    ) -> CompetitorProfile:
+        return XCompetitors(http=self.http, api_base=self.config.api_base).read(
+            token, handle, since
+        )
 
 
 def _json_or_empty(response: Any) -> dict[str, Any]:
