@@ -218,6 +218,44 @@ async def create_competitor(request: Request, body: CompetitorIn) -> dict[str, A
         raise HTTPException(409, str(exc)) from exc
 
 
+# Someone else's accounts a demo can benchmark against (``python -m platform_sandbox`` creates
+# them; tests create their own): (platform, username, kind).
+DEMO_COMPETITORS = (
+    ("x", "rivalroasters", "public"),
+    ("x", "harbourbakes", "public"),
+    ("x", "quietcorner", "protected"),
+    ("meta", "rivalroasters", "business"),
+    ("meta", "harbourbakes", "business"),
+    ("meta", "jane.doe.personal", "personal"),
+)
+
+
+def seed_demo_competitors(app: FastAPI) -> list[str]:
+    """Create :data:`DEMO_COMPETITORS` that do not exist yet; returns the ones created."""
+    ctx: SandboxContext = app.state.sandbox
+    made: list[str] = []
+    for platform in app.state.platforms:
+        if platform.create_competitor is None:
+            continue
+        for name, username, kind in DEMO_COMPETITORS:
+            if name != platform.name:
+                continue
+            spec = NewCompetitor(
+                username=username,
+                name=username.replace("_", " ").replace(".", " ").title(),
+                kind=kind,
+                posts=30,
+                days=audience.HISTORY_DAYS,
+            )
+            try:
+                with ctx.store.session() as session:
+                    platform.create_competitor(session, ctx, spec)
+            except ValueError:  # already there (the data directory outlives the process)
+                continue
+            made.append(f"{name}:{username}")
+    return made
+
+
 class FaultIn(BaseModel):
     kind: str
     path: str

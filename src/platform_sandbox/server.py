@@ -13,6 +13,7 @@ import uvicorn.config
 
 from log_redaction import RedactQueryFilter
 from platform_sandbox.app import create_app
+from platform_sandbox.control import seed_demo_competitors
 
 DEFAULT_PORT = 8100
 DEFAULT_DATA_DIR = Path(os.environ.get("PLATFORM_SANDBOX_DATA_DIR", ".sandbox-data"))
@@ -28,6 +29,9 @@ def main(
     """Serve the sandbox until interrupted; state lives in ``data_dir/sandbox.sqlite3``.
     ``app_base_urls``: where Growth Manager runs, so the demo apps accept its callbacks."""
     app = create_app(Path(data_dir), seed=seed, app_base_urls=app_base_urls)
+    # A demo has someone to compare with: public competitor accounts (and one of each kind the
+    # platforms refuse to show), created once per data directory.
+    seed_demo_competitors(app)
     # A request still running when asked to stop gets 3 s, so stopping never waits on a client.
     uvicorn.run(
         app,

@@ -6,8 +6,10 @@ from datetime import datetime
 from pathlib import Path
 
 import httpx2
+from fastapi.testclient import TestClient
 
 from platform_sandbox.app import create_app
+from platform_sandbox.control import DEMO_COMPETITORS, seed_demo_competitors
 from tests.sandbox.x.conftest import XClient
 from tests.support.live_server import live_server
 from tests.support.sandbox import SandboxHandle
@@ -137,3 +139,19 @@ def test_state_survives_a_restart_on_the_same_data_dir(tmp_path: Path) -> None:
             auth=("sandbox-x-client", "sandbox-x-secret"),
         )
         assert refreshed.status_code == 200
+
+
+def test_the_standalone_server_seeds_demo_competitors_once_per_data_directory(
+    tmp_path: Path,
+) -> None:
+    """``python -m platform_sandbox`` gives a demo someone to compare with; a restart on the
+    same data directory finds them there and creates nothing twice."""
+    app = create_app(tmp_path, seed=7)
+    made = seed_demo_competitors(app)
+    assert sorted(made) == sorted(f"{p}:{u}" for p, u, _ in DEMO_COMPETITORS)
+    assert seed_demo_competitors(create_app(tmp_path, seed=7)) == []
+    with TestClient(app) as client:
+        taken = client.post(
+            "/_sandbox/competitors", json={"platform": "x", "username": "rivalroasters"}
+        )
+    assert taken.status_code == 409
