@@ -63,5 +63,6 @@ DESCRIPTOR = Descriptor(
     # posts (member posts cost one memberCreatorPostAnalytics call per post and metric).
     metrics_batch=METRICS_BATCH,
     metrics_endpoint=METRICS_ENDPOINT,
+    comments_endpoint="GET /rest/socialActions/*/comments",
     metrics_batch_by_kind={"member": 1},
 )

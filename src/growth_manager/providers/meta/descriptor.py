@@ -71,6 +71,7 @@ FACEBOOK = Descriptor(
     # 50 ids per multi-id read (GET /{version}/?ids=…, §C.6), insights expanded as a field.
     metrics_batch=50,
     metrics_endpoint="GET /v*/",
+    comments_endpoint="GET /v*/",
 )
 INSTAGRAM = Descriptor(
     platform="instagram",
@@ -115,6 +116,7 @@ INSTAGRAM = Descriptor(
     # 50 ids per multi-id read (GET /{version}/?ids=…, §C.6), insights expanded as a field.
     metrics_batch=50,
     metrics_endpoint="GET /v*/",
+    comments_endpoint="GET /v*/",
 )
 # The one Facebook Login asks for what both need, in this order.
 LOGIN_SCOPES = tuple(dict.fromkeys((*FACEBOOK.requested_scopes, *INSTAGRAM.requested_scopes)))

@@ -25,6 +25,7 @@ from growth_manager.providers.base import (
     AccountRef,
     Connection,
     Descriptor,
+    PostComments,
     PostMetricsBatch,
     Progress,
     PublishRequest,
@@ -35,7 +36,7 @@ from growth_manager.providers.base import (
 )
 from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ReauthRequired, Rejected
-from growth_manager.providers.meta import analytics, errors, publishing
+from growth_manager.providers.meta import analytics, comments, errors, publishing
 from growth_manager.providers.meta.descriptor import FACEBOOK, INSTAGRAM, LOGIN_SCOPES
 from growth_manager.providers.oauth import token_set
 
@@ -255,6 +256,15 @@ class FacebookProvider(MetaProvider):
     def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
         return analytics.facebook_recent(self, account, token, since)
 
+    def post_comments(
+        self,
+        account: AccountRef,
+        token: TokenSet,
+        remote_post_ids: Sequence[str],
+        since: datetime | None = None,
+    ) -> PostComments:
+        return comments.post_comments(self, account, token, remote_post_ids, since, instagram=False)
+
 
 class InstagramProvider(MetaProvider):
     descriptor = INSTAGRAM
@@ -287,3 +297,12 @@ class InstagramProvider(MetaProvider):
 
     def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
         return analytics.instagram_recent(self, account, token, since)
+
+    def post_comments(
+        self,
+        account: AccountRef,
+        token: TokenSet,
+        remote_post_ids: Sequence[str],
+        since: datetime | None = None,
+    ) -> PostComments:
+        return comments.post_comments(self, account, token, remote_post_ids, since, instagram=True)

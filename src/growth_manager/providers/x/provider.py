@@ -16,6 +16,7 @@ from growth_manager.providers.base import (
     AccountProfile,
     AccountRef,
     Connection,
+    PostComments,
     PostMetricsBatch,
     Progress,
     PublishRequest,
@@ -27,7 +28,7 @@ from growth_manager.providers.base import (
 from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ReauthRequired, Rejected
 from growth_manager.providers.oauth import call_token_endpoint, oauth_client, token_set
-from growth_manager.providers.x import errors
+from growth_manager.providers.x import comments, errors
 from growth_manager.providers.x.analytics import XAnalytics
 from growth_manager.providers.x.descriptor import DESCRIPTOR
 from growth_manager.providers.x.publishing import XPublisher
@@ -182,6 +183,23 @@ class XProvider(HttpProvider):
 
     def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
         return self._analytics().recent_posts(account, token, since)
+
+    def post_comments(
+        self,
+        account: AccountRef,
+        token: TokenSet,
+        remote_post_ids: Sequence[str],
+        since: datetime | None = None,
+    ) -> PostComments:
+        return comments.post_comments(
+            self.http,
+            self.config.api_base,
+            self.config.auth_base,
+            account,
+            token,
+            remote_post_ids,
+            since,
+        )
 
 
 def _json_or_empty(response: Any) -> dict[str, Any]:
