@@ -1,18 +1,21 @@
 """Comment sync: the comments and replies under an account's recent posts, scored on arrival.
 
 Part of the account's sync (``sync.Syncer.sync_account``), after its posts' numbers: which posts
-to read comes from those numbers. A post is read when it was published in the last
-:data:`WINDOW` and its comment count is not known to be zero, or (at any age still followed)
-when the platform's comment count differs from the comments stored for it, so an old post
-that gets a new comment is read again and a quiet one costs nothing.
+to read comes from those numbers. A post still followed is read when the platform's comment
+count differs from the comments stored for it (so an old post that gets a new comment is read
+again, and a quiet one costs nothing), and a post of the last :data:`WINDOW` whose platform
+reports no comment count is read every time. The account's own replies are not stored, so a
+post it answered on keeps a count above the stored comments and is read on each sync.
 
-The import when an account is connected reads no comments: its requests go to the posts and
-their history (each comment read is a request per post), and the comments follow with the
-account's next sync, scheduled or asked for.
+Comments ride on the scheduled syncs only (hourly, ``analytics.sync_all_businesses``): a comment
+read costs a request per post and page, so the import on connect and a "Sync now" stay as cheap
+as their numbers (a few batched requests) and come back quickly; the next scheduled sync reads
+the comments of what they found.
 
-Reads go :data:`POSTS_PER_READ` posts at a time: each platform answers one post's comments per
-request and page, so reading posts one by one costs no extra request and lets the budget be
-looked at between any two of them. Before each read the budget of the platform's comments endpoint
+Reads go ``Descriptor.comments_batch`` posts at a time: Graph answers the comments of 50 posts
+in one request; X and LinkedIn one post's per request, so reading their posts one by one costs
+no extra request and lets the budget be looked at between any two of them. Before each read
+the budget of the platform's comments endpoint
 (``Descriptor.comments_endpoint``) is checked like the metrics budget, and a spent budget or a
 429 stops the comment sync of the account until the next sync (the rest is deferred, never
 hammered). Comments are upserted by ``(account, remote id)``: a re-sync updates text, likes
@@ -47,21 +50,17 @@ if TYPE_CHECKING:
 log = structlog.get_logger(__name__)
 
 WINDOW = timedelta(days=30)
-POSTS_PER_READ = 1
 
 
 def due_posts(syncer: Syncer, work: Work, now: datetime) -> list[tuple[int, str]]:
     """(row id, remote id) of the posts whose comments this sync reads, newest first."""
     with syncer.database.read_session() as session:
-        stored = dict(
-            session.execute(
-                select(RemoteComment.remote_post_id, func.count(RemoteComment.id))
-                .where(RemoteComment.social_account_id == work.account_id)
-                .group_by(RemoteComment.remote_post_id)
-            )
-            .tuples()
-            .all()
+        counts = session.execute(
+            select(RemoteComment.remote_post_id, func.count(RemoteComment.id))
+            .where(RemoteComment.social_account_id == work.account_id)
+            .group_by(RemoteComment.remote_post_id)
         )
+        stored = {int(post_id): int(count) for post_id, count in counts}
         posts = session.execute(
             select(RemotePost.id, RemotePost.remote_id, RemotePost.published_at, RemotePost.latest)
             .where(
@@ -69,7 +68,7 @@ def due_posts(syncer: Syncer, work: Work, now: datetime) -> list[tuple[int, str]
                 RemotePost.gone_reason.is_(None),
             )
             .order_by(RemotePost.published_at.desc())
-        ).tuples()
+        )
         due: list[tuple[int, str]] = []
         for row_id, remote_id, published_at, latest in posts:
             count = (latest or {}).get("comments")
@@ -86,13 +85,14 @@ def sync_comments(syncer: Syncer, work: Work, tally: Tally) -> None:
     """Reads and stores the comments of the account's due posts (see the module's words)."""
     from growth_manager.analytics.sync import _bump_run
 
-    if work.trigger == SyncTrigger.connect:
+    if work.trigger != SyncTrigger.schedule:
         return
     now = utcnow()
     due = due_posts(syncer, work, now)
     pattern = descriptor(work.platform).comments_endpoint
+    size = max(1, descriptor(work.platform).comments_batch)
     read = stored = 0
-    for start in range(0, len(due), POSTS_PER_READ):
+    for start in range(0, len(due), size):
         blocked = syncer._blocked_until(work, utcnow(), pattern)
         if blocked is not None:
             tally.deferred_until = tally.deferred_until or blocked
@@ -103,7 +103,7 @@ def sync_comments(syncer: Syncer, work: Work, tally: Tally) -> None:
                 code="rate_limited",
             )
             break
-        chunk = due[start : start + POSTS_PER_READ]
+        chunk = due[start : start + size]
         ids = [remote_id for _, remote_id in chunk]
         answer = syncer._call(work, tally, _read(work.ref, ids))
         if answer is None:

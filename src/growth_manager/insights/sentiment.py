@@ -118,7 +118,7 @@ def comments_in(
         query = query.where(RemoteComment.platform.in_(list(platforms)))
     if remote_post_id is not None:
         query = query.where(RemoteComment.remote_post_id == remote_post_id)
-    return [(c, p) for c, p in session.execute(query).tuples()]
+    return [(c, p) for c, p in session.execute(query)]
 
 
 def answer_url(comment: RemoteComment, post: RemotePost) -> str | None:

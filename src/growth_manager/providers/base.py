@@ -125,8 +125,10 @@ class Descriptor:
     # platform allows it), and the budget (``"METHOD /path"`` glob) that read spends.
     metrics_batch: int = 1
     metrics_endpoint: str = ""
-    # The budget (``"METHOD /path"`` glob) a ``post_comments`` read spends.
+    # The budget (``"METHOD /path"`` glob) a ``post_comments`` read spends, and how many posts
+    # one read takes (1 where the platform answers one post's comments per request).
     comments_endpoint: str = ""
+    comments_batch: int = 1
     # Account kinds whose reads cost more per post (LinkedIn members: a request per post and
     # metric) read in smaller batches, so a rate limit mid-batch loses little.
     metrics_batch_by_kind: Mapping[AccountKind, int] = field(default_factory=dict)

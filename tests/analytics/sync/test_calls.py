@@ -70,7 +70,6 @@ def x_counters(platform: Sandbox) -> Counters:
         timeline=r"^/api\.x\.com/2/users/[^/]+/tweets$",
         account=r"^/api\.x\.com/2/users/[^/]+$",
         lookup=r"^/api\.x\.com/2/tweets$",
-        comments=r"^/api\.x\.com/2/tweets/search/recent$",
     )
 
 
@@ -140,12 +139,7 @@ def test_x_import_is_one_request_per_hundred_posts_with_the_followers_folded_in(
     run = run_of(database, run_id)
     assert run.status == SyncStatus.completed, run.errors
     assert run.imported == len(followed(database, x_account)) == expected_posts
-    assert hits == {
-        "timeline": math.ceil(expected_posts / 100),
-        "account": 0,
-        "lookup": 0,
-        "comments": 0,
-    }
+    assert hits == {"timeline": math.ceil(expected_posts / 100), "account": 0, "lookup": 0}
     assert run.api_calls == sum(hits.values())
     # The followers came with the listing, recorded as the account's snapshot with X's field.
     followers = [
@@ -205,9 +199,7 @@ def test_x_resync_within_the_hour_reads_no_account_numbers_and_later_records_the
     assert run.synced == posts
     assert hits["account"] == 0
     assert hits["timeline"] == 0
-    # Comments are read after the numbers (one request a post with comments), counted apart.
-    assert run.api_calls == hits["lookup"] + hits["comments"]
-    assert hits["lookup"] <= 2 * math.ceil(posts / 100)
+    assert run.api_calls == hits["lookup"] <= 2 * math.ceil(posts / 100)
     assert account_snapshots(database, x_account, soon) == []
 
     with database.session() as session:  # as if the account had been read two hours ago
@@ -320,14 +312,11 @@ def test_meta_import_is_its_listing_pages_and_the_history(
     days = {s.captured_at for s in snapshots if s.metric == "followers"}
     assert len(days) >= 25, "a month of follower history"
 
-    counters = Counters(platform, comments=GRAPH + r"/[^/]+/comments$", any=GRAPH + r"(/.*)?$")
+    counters = Counters(platform, any=GRAPH + r"(/.*)?$")
     resync = new_run(database, owner.business_id, account_id, SyncTrigger.manual)
     syncer.sync_account(account_id, resync)
     again = run_of(database, resync)
     assert again.status == SyncStatus.completed, again.errors
-    # Fifty posts a multi-id read, and no account read within the hour; then the comments of
-    # the posts that have some (a request each), counted apart.
-    hits = counters.hits()
-    assert again.api_calls == hits["any"] + hits["comments"]
-    assert hits["any"] == math.ceil(inside / 50)
+    # Fifty posts a multi-id read, and no account read within the hour.
+    assert again.api_calls == counters.hits()["any"] == math.ceil(inside / 50)
     assert account_snapshots(database, account_id, resync) == []

@@ -1,6 +1,8 @@
-"""Comments under the account's Facebook Page posts and Instagram media: ``GET /{id}/comments``
-(platform-apis.md §C), 100 a page, following ``paging.cursors.after`` while Graph offers a
-``paging.next`` page.
+"""Comments under the account's Facebook Page posts and Instagram media: the comments edge
+(``GET /{id}/comments``, platform-apis.md §C) of up to 50 posts in one request with Graph's
+multi-id form ``GET /comments?ids=a,b,…`` (an object per id, each with ``data`` and
+``paging``), 100 comments a page; a post with a full page is read on from its own edge after
+``paging.cursors.after`` until a page comes back short.
 
 Field names differ between the two: a Page post's comment is
 ``id,message,from{id,name},created_time,like_count``; an Instagram comment is
@@ -22,6 +24,9 @@ from growth_manager.providers.meta.analytics import GraphProvider
 
 PAGE = 100
 MAX_PAGES = 20
+# ``GET /comments?ids=…`` answers the comments edge of up to 50 objects at once (§C.6: each id
+# counts as one call against the usage quota, the request is one HTTP round trip).
+IDS_PER_READ = 50
 FACEBOOK_FIELDS = "id,message,from,created_time,like_count"
 INSTAGRAM_FIELDS = "id,text,username,from,timestamp,like_count"
 
@@ -47,32 +52,55 @@ def post_comments(
     fields = INSTAGRAM_FIELDS if instagram else FACEBOOK_FIELDS
     found: list[FoundComment] = []
     calls = 0
-    for post_id in dict.fromkeys(str(i) for i in remote_post_ids):
-        after: str | None = None
-        for _ in range(MAX_PAGES):
-            params: dict[str, Any] = {
+    ids = list(dict.fromkeys(str(i) for i in remote_post_ids))
+    for start in range(0, len(ids), IDS_PER_READ):
+        chunk = ids[start : start + IDS_PER_READ]
+        response = provider.http.request(
+            "GET",
+            f"{provider.graph}/comments",
+            params={
+                "ids": ",".join(chunk),
                 "fields": fields,
                 "limit": PAGE,
                 "access_token": token.access_token,
-            }
-            if after:
-                params["after"] = after
-            response = provider.http.request(
-                "GET", f"{provider.graph}/{post_id}/comments", params=params
-            )
-            calls += 1
-            body = response.json()
-            body = body if isinstance(body, dict) else {}
-            for item in body.get("data") or []:
-                comment = _comment(item, post_id, account, instagram)
-                if comment is not None and (since is None or comment.created_at >= since):
-                    found.append(comment)
-            paging = body.get("paging") if isinstance(body.get("paging"), dict) else {}
-            cursors = (paging or {}).get("cursors")
-            after = cursors.get("after") if isinstance(cursors, dict) else None
-            if not (paging or {}).get("next") or not after:
-                break
+            },
+        )
+        calls += 1
+        body = response.json()
+        body = body if isinstance(body, dict) else {}
+        for post_id in chunk:
+            page = body.get(post_id)
+            for _ in range(MAX_PAGES):
+                page = page if isinstance(page, dict) else {}
+                items = [i for i in page.get("data") or [] if isinstance(i, dict)]
+                for item in items:
+                    comment = _comment(item, post_id, account, instagram)
+                    if comment is not None and (since is None or comment.created_at >= since):
+                        found.append(comment)
+                after = _after(page)
+                if after is None or len(items) < PAGE:
+                    break
+                # More than a page: the rest from the post's own edge, after the cursor.
+                response = provider.http.request(
+                    "GET",
+                    f"{provider.graph}/{post_id}/comments",
+                    params={
+                        "fields": fields,
+                        "limit": PAGE,
+                        "after": after,
+                        "access_token": token.access_token,
+                    },
+                )
+                calls += 1
+                page = response.json()
     return PostComments(comments=tuple(found), calls=calls)
+
+
+def _after(page: Mapping[str, Any]) -> str | None:
+    paging = page.get("paging") if isinstance(page.get("paging"), Mapping) else {}
+    cursors = (paging or {}).get("cursors")
+    after = cursors.get("after") if isinstance(cursors, Mapping) else None
+    return str(after) if after else None
 
 
 def _comment(item: Any, post_id: str, account: AccountRef, instagram: bool) -> FoundComment | None:

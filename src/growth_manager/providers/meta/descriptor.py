@@ -72,6 +72,7 @@ FACEBOOK = Descriptor(
     metrics_batch=50,
     metrics_endpoint="GET /v*/",
     comments_endpoint="GET /v*/",
+    comments_batch=50,
 )
 INSTAGRAM = Descriptor(
     platform="instagram",
@@ -117,6 +118,7 @@ INSTAGRAM = Descriptor(
     metrics_batch=50,
     metrics_endpoint="GET /v*/",
     comments_endpoint="GET /v*/",
+    comments_batch=50,
 )
 # The one Facebook Login asks for what both need, in this order.
 LOGIN_SCOPES = tuple(dict.fromkeys((*FACEBOOK.requested_scopes, *INSTAGRAM.requested_scopes)))
