@@ -244,28 +244,63 @@ _POSITIVE = [
     "Love this! 😍",
     "This is exactly what I needed, thank you.",
     "Great work, team!",
-    "Can't wait to try it.",
+    "Can't wait to try it, looks awesome.",
     "So good. Sharing with my friends.",
     "You never disappoint 👏",
+    "Brilliant idea, well done!",
+    "Best coffee in town, happy to support you.",
 ]
 _NEGATIVE = [
     "Disappointed, the last order arrived late.",
     "Prices went up again? Not great.",
-    "This is confusing, can you explain?",
+    "This is confusing and annoying, can you explain?",
     "Worst customer service I've had this year.",
+    "Terrible timing, nobody wants this.",
+    "Boring. Nothing useful here.",
 ]
-_NEUTRAL = ["What are your opening hours?", "Is this available online?", "Interesting."]
+_NEUTRAL = [
+    "What are your opening hours?",
+    "Is this available online?",
+    "Noted.",
+    "Which branch is this?",
+]
 
 
-def comments(seed: int, post_key: str, count: int) -> list[tuple[str, str]]:
-    """``count`` comment texts with their intended sentiment: positive, negative or neutral."""
+def comment_mood(
+    seed: int, profile: AudienceProfile, post_key: str, features: PostFeatures
+) -> float:
+    """How well a post lands with its audience, in (0, 1): the same timing, content and per-post
+    luck that set its reach (:func:`post_metrics`), squashed. Posts the audience likes more get
+    kinder comments: the mood sets the positive and negative shares of :func:`comments`."""
+    rng = _rng(seed, "post", post_key)
+    noise = math.exp(rng.gauss(0, 0.22))  # the same draw post_metrics makes first
+    quality = timing_multiplier(profile, features.posted_at) * content_multiplier(features) * noise
+    return 1 / (1 + (0.6 / quality) ** 2)
+
+
+def comment_shares(mood: float | None) -> tuple[float, float]:
+    """(positive, negative) shares of the comments on a post of ``mood`` (None: the average)."""
+    if mood is None:
+        return 0.62, 0.18
+    mood = min(max(mood, 0.0), 1.0)
+    return 0.15 + 0.75 * mood, 0.45 * (1 - mood)
+
+
+def comments(
+    seed: int, post_key: str, count: int, mood: float | None = None
+) -> list[tuple[str, str]]:
+    """``count`` comment texts with their intended sentiment: positive, negative or neutral.
+
+    ``mood`` (:func:`comment_mood`) tilts the mix: a post that did well gets more praise and
+    fewer complaints. The texts of the first comments stay the same as more arrive."""
     rng = _rng(seed, "comments", post_key)
+    positive, negative = comment_shares(mood)
     out: list[tuple[str, str]] = []
     for _ in range(count):
         roll = rng.random()
-        if roll < 0.62:
+        if roll < positive:
             out.append((rng.choice(_POSITIVE), "positive"))
-        elif roll < 0.82:
+        elif roll < 1 - negative:
             out.append((rng.choice(_NEUTRAL), "neutral"))
         else:
             out.append((rng.choice(_NEGATIVE), "negative"))

@@ -45,7 +45,7 @@ import structlog
 from sqlalchemy import and_, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
-from growth_manager.analytics import cadence
+from growth_manager.analytics import cadence, comments
 from growth_manager.config import Settings
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
@@ -176,9 +176,12 @@ class Syncer:
             for state in states:
                 self._live[(account_id, state.endpoint)] = state
 
-    def _blocked_until(self, work: Work, now: datetime) -> datetime | None:
-        """When the budget of the metrics read resets, if it is spent (or at the reserve)."""
-        pattern = descriptor(work.platform).metrics_endpoint
+    def _blocked_until(
+        self, work: Work, now: datetime, pattern: str | None = None
+    ) -> datetime | None:
+        """When the budget of the metrics read (or of ``pattern``'s endpoint) resets, if it is
+        spent (or at the reserve)."""
+        pattern = pattern if pattern is not None else descriptor(work.platform).metrics_endpoint
         if not pattern:
             return None
         with self._lock:
@@ -288,6 +291,7 @@ class Syncer:
             self._posts(work, tally)
             if work.account_due and not tally.account_read:
                 self._account_metrics(work, tally, history=False)
+            comments.sync_comments(self, work, tally)
         except _Stop:
             if not tally.posts_started:
                 self._count_unread(work, tally)

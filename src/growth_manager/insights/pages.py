@@ -23,6 +23,7 @@ router = APIRouter(include_in_schema=False)
 SECTION_MODULES: tuple[str, ...] = (
     "growth_manager.insights.works",
     "growth_manager.insights.recycling",
+    "growth_manager.insights.sentiment_section",
     "growth_manager.competitors.insight",
 )
 

@@ -145,6 +145,10 @@ class Descriptor:
     # platform allows it), and the budget (``"METHOD /path"`` glob) that read spends.
     metrics_batch: int = 1
     metrics_endpoint: str = ""
+    # The budget (``"METHOD /path"`` glob) a ``post_comments`` read spends, and how many posts
+    # one read takes (1 where the platform answers one post's comments per request).
+    comments_endpoint: str = ""
+    comments_batch: int = 1
     # Account kinds whose reads cost more per post (LinkedIn members: a request per post and
     # metric) read in smaller batches, so a rate limit mid-batch loses little.
     metrics_batch_by_kind: Mapping[AccountKind, int] = field(default_factory=dict)
@@ -463,6 +467,35 @@ class CompetitorReader(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class FoundComment:
+    """A comment or reply under one of the account's posts, as the platform spells it out.
+
+    ``post_remote_id`` is the post it sits under; ``parent_remote_id`` the comment it answers
+    (None for a comment on the post itself); ``permalink`` where a person can answer it (the
+    comment's own page when the platform gives one, else None: the post's URL serves)."""
+
+    remote_id: str
+    post_remote_id: str
+    text: str
+    created_at: datetime
+    parent_remote_id: str | None = None
+    author_name: str | None = None
+    author_handle: str | None = None
+    like_count: int | None = None
+    permalink: str | None = None
+
+
+@dataclass(frozen=True)
+class PostComments:
+    """The comments read for a set of posts; ``missing`` maps posts the platform refused or no
+    longer has to its words; ``calls`` is the number of HTTP requests the read made."""
+
+    comments: tuple[FoundComment, ...]
+    calls: int = 1
+    missing: Mapping[str, str] = field(default_factory=dict)
+
+
 class SocialProvider(Protocol):
     descriptor: Descriptor
     config: ProviderConfig
@@ -528,4 +561,16 @@ class SocialProvider(Protocol):
 
     def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
         """The account's own posts published since ``since``, newest first."""
+        ...
+
+    def post_comments(
+        self,
+        account: AccountRef,
+        token: TokenSet,
+        remote_post_ids: Sequence[str],
+        since: datetime | None = None,
+    ) -> PostComments:
+        """The comments and replies under ``remote_post_ids`` (posts of ``account``), written
+        after ``since`` when given (a platform that cannot filter by time returns them all),
+        every page followed."""
         ...

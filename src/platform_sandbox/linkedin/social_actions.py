@@ -47,7 +47,10 @@ def _comment_body(
 
 def _simulated_comments(ctx: SandboxContext, post: LiPost, at: datetime) -> list[dict[str, Any]]:
     metrics = common.metrics_of(ctx, post, at)
-    texts = audience.comments(ctx.seed, post.audience_key, metrics.comments)
+    mood = audience.comment_mood(
+        ctx.seed, common.profile_of(ctx, post.author), post.audience_key, common.features_of(post)
+    )
+    texts = audience.comments(ctx.seed, post.audience_key, metrics.comments, mood)
     span = max(at - post.published_at, timedelta(0))
     out = []
     for index, (text, _sentiment) in enumerate(texts):

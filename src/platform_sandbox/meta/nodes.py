@@ -18,7 +18,14 @@ from platform_sandbox.meta import common, errors
 from platform_sandbox.meta import insights as insights_module
 from platform_sandbox.meta.call import Call, Node
 from platform_sandbox.meta.common import FieldSpec
-from platform_sandbox.meta.metrics import fb_metrics, ig_metrics, post_is_live, reactions_by_type
+from platform_sandbox.meta.metrics import (
+    fb_metrics,
+    ig_features,
+    ig_metrics,
+    post_features,
+    post_is_live,
+    reactions_by_type,
+)
 from platform_sandbox.meta.models import (
     MetaComment,
     MetaIgAccount,
@@ -188,11 +195,17 @@ def _object_suffix(object_id: str) -> str:
 
 
 def simulated_comments(
-    call: Call, object_id: str, audience_key: str, posted_at: datetime, count: int, instagram: bool
+    call: Call,
+    object_id: str,
+    audience_key: str,
+    posted_at: datetime,
+    count: int,
+    instagram: bool,
+    mood: float | None = None,
 ) -> list[CommentView]:
     if count <= 0:
         return []
-    texts = audience.comments(call.ctx.seed, audience_key, count)
+    texts = audience.comments(call.ctx.seed, audience_key, count, mood)
     curve = audience.growth_curve(call.now - posted_at)
     out: list[CommentView] = []
     for index, (text, _sentiment) in enumerate(texts):
@@ -216,14 +229,26 @@ def comments_of(call: Call, node: Node) -> list[CommentView]:
     if node.kind == "post":
         post: MetaPost = node.row
         metrics = fb_metrics(call.ctx, post, call.now)
+        mood = audience.comment_mood(
+            call.ctx.seed,
+            common.profile_of_page(call.ctx, post.page_id),
+            post.audience_key,
+            post_features(post),
+        )
         simulated = simulated_comments(
-            call, post.id, post.audience_key, post.publish_at, metrics.comments, False
+            call, post.id, post.audience_key, post.publish_at, metrics.comments, False, mood
         )
     elif node.kind == "ig_media":
         media: MetaIgMedia = node.row
         metrics = ig_metrics(call.ctx, media, call.now)
+        mood = audience.comment_mood(
+            call.ctx.seed,
+            common.profile_of_ig(call.ctx, media.ig_user_id),
+            media.audience_key,
+            ig_features(media),
+        )
         simulated = simulated_comments(
-            call, media.id, media.audience_key, media.timestamp, metrics.comments, True
+            call, media.id, media.audience_key, media.timestamp, metrics.comments, True, mood
         )
     else:
         return []

@@ -27,7 +27,9 @@ from platform_sandbox.x.common import (
     WRITE_SCOPES,
     XAuth,
     XRoute,
+    features,
     metrics,
+    profile,
     require,
     snowflake,
     split_list,
@@ -423,7 +425,9 @@ def _simulated_replies(
     count = min(metrics(ctx, tweet, author).comments, MAX_SIMULATED_REPLIES)
     replies: list[XTweet] = []
     fans: dict[str, XUser] = {}
-    for index, (text, _sentiment) in enumerate(audience.comments(ctx.seed, tweet.post_key, count)):
+    mood = audience.comment_mood(ctx.seed, profile(ctx, author), tweet.post_key, features(tweet))
+    texts = audience.comments(ctx.seed, tweet.post_key, count, mood)
+    for index, (text, _sentiment) in enumerate(texts):
         key = f"{tweet.post_key}:r{index}"
         at = tweet.created_at + timedelta(minutes=7 + index * 11)
         digest = int.from_bytes(hashlib.sha256(key.encode()).digest()[:4])
@@ -446,6 +450,9 @@ def _simulated_replies(
                 in_reply_to_tweet_id=tweet.id,
                 in_reply_to_user_id=author.id,
                 media_keys=[],
+                # Never flushed, so column defaults don't apply: the metrics read them.
+                has_video=False,
+                hashtag_count=0,
             )
         )
     return replies, fans

@@ -71,5 +71,6 @@ DESCRIPTOR = Descriptor(
         reason="LinkedIn only shows an app the followers and post numbers of pages you "
         "administer; it offers no read of other organizations' pages to this kind of app.",
     ),
+    comments_endpoint="GET /rest/socialActions/*/comments",
     metrics_batch_by_kind={"member": 1},
 )

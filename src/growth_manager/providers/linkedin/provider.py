@@ -19,6 +19,7 @@ from growth_manager.providers.base import (
     AccountProfile,
     AccountRef,
     Connection,
+    PostComments,
     PostMetricsBatch,
     Progress,
     PublishRequest,
@@ -29,7 +30,7 @@ from growth_manager.providers.base import (
 )
 from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ProviderError, ReauthRequired, Rejected
-from growth_manager.providers.linkedin import errors
+from growth_manager.providers.linkedin import comments, errors
 from growth_manager.providers.linkedin.analytics import Analytics
 from growth_manager.providers.linkedin.descriptor import DESCRIPTOR
 from growth_manager.providers.linkedin.publishing import Publisher
@@ -267,6 +268,17 @@ class LinkedInProvider(HttpProvider):
 
     def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
         return self._analytics(token).recent_posts(account, since)
+
+    def post_comments(
+        self,
+        account: AccountRef,
+        token: TokenSet,
+        remote_post_ids: Sequence[str],
+        since: datetime | None = None,
+    ) -> PostComments:
+        return comments.post_comments(
+            self.http, self.config, self.rest_headers(token), account, remote_post_ids, since
+        )
 
 
 def _localized(value: Any) -> str | None:

@@ -78,6 +78,8 @@ FACEBOOK = Descriptor(
         reason="Facebook only lets apps read other Pages' posts and numbers with Page Public "
         "Content Access, a feature Meta grants through app review; this app does not have it.",
     ),
+    comments_endpoint="GET /v*/",
+    comments_batch=50,
 )
 INSTAGRAM = Descriptor(
     platform="instagram",
@@ -135,6 +137,8 @@ INSTAGRAM = Descriptor(
         metrics=("likes", "comments"),
         endpoints=("GET /v*/*",),
     ),
+    comments_endpoint="GET /v*/",
+    comments_batch=50,
 )
 # The one Facebook Login asks for what both need, in this order.
 LOGIN_SCOPES = tuple(dict.fromkeys((*FACEBOOK.requested_scopes, *INSTAGRAM.requested_scopes)))

@@ -26,6 +26,7 @@ from growth_manager.providers.base import (
     CompetitorProfile,
     Connection,
     Descriptor,
+    PostComments,
     PostMetricsBatch,
     Progress,
     PublishRequest,
@@ -36,7 +37,7 @@ from growth_manager.providers.base import (
 )
 from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ReauthRequired, Rejected
-from growth_manager.providers.meta import analytics, competitors, errors, publishing
+from growth_manager.providers.meta import analytics, comments, competitors, errors, publishing
 from growth_manager.providers.meta.descriptor import FACEBOOK, INSTAGRAM, LOGIN_SCOPES
 from growth_manager.providers.oauth import token_set
 
@@ -256,6 +257,15 @@ class FacebookProvider(MetaProvider):
     def recent_posts(self, account: AccountRef, token: TokenSet, since: datetime) -> RecentPosts:
         return analytics.facebook_recent(self, account, token, since)
 
+    def post_comments(
+        self,
+        account: AccountRef,
+        token: TokenSet,
+        remote_post_ids: Sequence[str],
+        since: datetime | None = None,
+    ) -> PostComments:
+        return comments.post_comments(self, account, token, remote_post_ids, since, instagram=False)
+
 
 class InstagramProvider(MetaProvider):
     descriptor = INSTAGRAM
@@ -293,3 +303,12 @@ class InstagramProvider(MetaProvider):
         self, account: AccountRef, token: TokenSet, handle: str, since: datetime
     ) -> CompetitorProfile:
         return competitors.read(self, account.external_id, token, handle, since)
+
+    def post_comments(
+        self,
+        account: AccountRef,
+        token: TokenSet,
+        remote_post_ids: Sequence[str],
+        since: datetime | None = None,
+    ) -> PostComments:
+        return comments.post_comments(self, account, token, remote_post_ids, since, instagram=True)

@@ -49,6 +49,7 @@ DESCRIPTOR = Descriptor(
     # GET /2/tweets?ids= reads 1–100 posts with their metrics in one request (reference A.3).
     metrics_batch=100,
     metrics_endpoint="GET /2/tweets",
+    comments_endpoint="GET /2/tweets/search/recent",
     # X keeps no history of followers: it builds up from the values each sync reads.
     keeps_account_history=False,
     # Any public account: GET /2/users/by/username/{username} with public_metrics, then its

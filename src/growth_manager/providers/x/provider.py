@@ -17,6 +17,7 @@ from growth_manager.providers.base import (
     AccountRef,
     CompetitorProfile,
     Connection,
+    PostComments,
     PostMetricsBatch,
     Progress,
     PublishRequest,
@@ -28,7 +29,7 @@ from growth_manager.providers.base import (
 from growth_manager.providers.client import HttpProvider
 from growth_manager.providers.errors import ReauthRequired, Rejected
 from growth_manager.providers.oauth import call_token_endpoint, oauth_client, token_set
-from growth_manager.providers.x import errors
+from growth_manager.providers.x import comments, errors
 from growth_manager.providers.x.analytics import XAnalytics
 from growth_manager.providers.x.competitors import XCompetitors
 from growth_manager.providers.x.descriptor import DESCRIPTOR
@@ -191,6 +192,23 @@ class XProvider(HttpProvider):
     ) -> CompetitorProfile:
         return XCompetitors(http=self.http, api_base=self.config.api_base).read(
             token, handle, since
+        )
+
+    def post_comments(
+        self,
+        account: AccountRef,
+        token: TokenSet,
+        remote_post_ids: Sequence[str],
+        since: datetime | None = None,
+    ) -> PostComments:
+        return comments.post_comments(
+            self.http,
+            self.config.api_base,
+            self.config.auth_base,
+            account,
+            token,
+            remote_post_ids,
+            since,
         )
 
 
