@@ -57,6 +57,7 @@ TASK_MODULES = [
     "growth_manager.publishing.tasks",
     "growth_manager.analytics.tasks",
     "growth_manager.analytics.periodic",
+    "growth_manager.insights.tasks",
 ]
 
 REQUEST_ID_HEADER = "request_id"
