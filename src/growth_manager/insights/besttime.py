@@ -42,9 +42,11 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from growth_manager.analytics.queries import Period
+from growth_manager.analytics.queries import Period, account_label
 from growth_manager.insights import posts as facts
+from growth_manager.insights import sections
 from growth_manager.insights.posts import PostFacts
+from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.besttime import BestTimeReport
 
@@ -166,6 +168,29 @@ def _confidence(z: float) -> str:
     return "high" if z >= 3 else "medium" if z >= 2 else "low"
 
 
+def _recommendation(cell: dict[str, Any], scores: Sequence[Scored]) -> dict[str, Any]:
+    """A top cell in words. The multiple said is what the posts around it did (that weekday,
+    within an hour: the geometric mean against the median), the one the visitor can check;
+    the ranking itself uses the smoothed score."""
+    day, hour = cell["weekday"], cell["hour"]
+    around = [s.score for s in scores if s.weekday == day and _distance(s.hour, hour, 24) <= 1]
+    observed = math.exp(statistics.fmean(around)) if around else cell["multiple"]
+    span = f"{(hour - 1) % 24}–{(hour + 2) % 24 or 24}"
+    return {
+        "weekday": day,
+        "hour": hour,
+        "multiple": round(observed, 3),
+        "smoothed_multiple": cell["multiple"],
+        "posts_around": len(around),
+        "nearby_posts": cell["nearby_posts"],
+        "confidence": cell["confidence"],
+        "source": "history",
+        "explanation": f"{slot_label(day, hour)}: {observed:.1f}× your median engagement, "
+        f"from {len(around)} posts at {span} on {WEEKDAYS[day]}s "
+        f"({cell['nearby_posts']} within {NEAR_HOURS} hours and a day)",
+    }
+
+
 def typical(platform: str) -> list[dict[str, Any]]:
     """The platform's typical windows, labelled as not coming from the account's data."""
     name = platform.capitalize() if platform != "x" else "X"
@@ -174,6 +199,8 @@ def typical(platform: str) -> list[dict[str, Any]]:
             "weekday": weekday,
             "hour": hour,
             "multiple": None,
+            "smoothed_multiple": None,
+            "posts_around": 0,
             "nearby_posts": 0,
             "confidence": None,
             "source": "typical",
@@ -209,20 +236,7 @@ def report(
             f"near it, {MIN_NEARBY_POSTS} needed"
         )
     if reason is None:
-        recommendations = [
-            {
-                "weekday": c["weekday"],
-                "hour": c["hour"],
-                "multiple": c["multiple"],
-                "nearby_posts": c["nearby_posts"],
-                "confidence": c["confidence"],
-                "source": "history",
-                "explanation": f"{slot_label(c['weekday'], c['hour'])}: "
-                f"{c['multiple']:.1f}× your median engagement, from {c['nearby_posts']} "
-                f"posts within {NEAR_HOURS} hours and a day of it",
-            }
-            for c in ranked
-        ]
+        recommendations = [_recommendation(c, scores) for c in ranked]
     else:
         recommendations = typical(platform)
     return {
@@ -274,3 +288,37 @@ def current(
     if row is not None and row.zone == zone.key and as_utc(row.computed_at) > now - FRESH_FOR:
         return dict(row.report)
     return compute(session, account, zone, now)
+
+
+# --- the Insights page's section ----------------------------------------------------------------
+def shade(multiple: float) -> int:
+    """The colour class (0 worst … 6 best) of a cell's multiple."""
+    for level, upper in enumerate((0.7, 0.85, 0.95, 1.05, 1.2, 1.5)):
+        if multiple < upper:
+            return level
+    return 6
+
+
+@sections.section("best-times", "Best time to post", "_besttime.html", 10)
+def best_times_section(session: Session, access: Any, filters: sections.Filters) -> dict[str, Any]:
+    now = utcnow()
+    out = []
+    for account in facts.accounts(session, access.business.id, filters.platforms):
+        found = current(session, account, filters.zone, now)
+        by_slot = {(c["weekday"], c["hour"]): c for c in found["cells"]}
+        rows = [
+            {
+                "weekday": WEEKDAYS[day],
+                "cells": [
+                    {**by_slot[(day, hour)], "shade": shade(by_slot[(day, hour)]["multiple"])}
+                    if (day, hour) in by_slot
+                    else None
+                    for hour in range(24)
+                ],
+            }
+            for day in range(7)
+        ]
+        out.append(
+            {"account": account, "label": account_label(account), "report": found, "rows": rows}
+        )
+    return {"accounts": out, "zone": filters.zone.key, "min_posts": MIN_POSTS}

@@ -53,8 +53,15 @@ class Cell(BaseModel):
 class Slot(BaseModel):
     weekday: int = Field(description="0 = Monday … 6 = Sunday, in the business's time zone.")
     hour: int = Field(description="Start hour (the slot lasts an hour), business time zone.")
-    multiple: float | None = Field(description="× the median engagement; null for a fallback.")
-    nearby_posts: int = Field(description="Posts behind it (within 2 hours and a weekday).")
+    multiple: float | None = Field(
+        description="What the posts around it did (that weekday, within an hour): geometric "
+        "mean × the median engagement; null for a fallback."
+    )
+    smoothed_multiple: float | None = Field(
+        description="The cell's smoothed multiple, which ranks the slots; null for a fallback."
+    )
+    posts_around: int = Field(description="Posts that weekday within an hour of the slot.")
+    nearby_posts: int = Field(description="Posts within 2 hours and a weekday of the slot.")
     confidence: str | None = Field(description="high, medium or low; null for a fallback.")
     source: str = Field(description="`history` (the account's posts) or `typical` (fallback).")
     explanation: str = Field(description="The slot in words, with the numbers behind it.")

@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from growth_manager.analytics.queries import Period, account_label
 from growth_manager.insights import posts as facts
+from growth_manager.insights import sections
 from growth_manager.insights.besttime import as_utc
 from growth_manager.models.analytics import MetricSnapshot, MetricSubject
 
@@ -173,3 +174,11 @@ def growth(
             }
         )
     return out
+
+
+@sections.section("growth", "Audience growth", "_growth.html", 30)
+def growth_section(session: Session, access: Any, filters: sections.Filters) -> dict[str, Any]:
+    found = growth(
+        session, access.business.id, filters.period, filters.zone, platforms=filters.platforms
+    )
+    return {"accounts": found, "jumps": JUMPS}

@@ -20,7 +20,11 @@ from growth_manager.web.templating import page_context, render
 router = APIRouter(include_in_schema=False)
 
 # The modules whose sections the page shows (importing one registers its sections).
-SECTION_MODULES: tuple[str, ...] = ()
+SECTION_MODULES: tuple[str, ...] = (
+    "growth_manager.insights.besttime",
+    "growth_manager.insights.performance",
+    "growth_manager.insights.growth",
+)
 
 
 def _load_sections() -> list[sections.Section]:

@@ -18,11 +18,13 @@ import statistics
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy.orm import Session
 
 from growth_manager.analytics.queries import Period
 from growth_manager.insights import posts as facts
+from growth_manager.insights import sections
 from growth_manager.insights.besttime import as_utc
 from growth_manager.insights.posts import PostFacts
 
@@ -113,3 +115,17 @@ def ranked(
     top = inside[:limit]
     bottom = sorted(inside, key=lambda p: (p.multiple, p.post.remote_post_id))[:limit]
     return top, bottom, len(inside)
+
+
+@sections.section("performance", "Top and bottom posts", "_performance.html", 20)
+def performance_section(session: Session, access: Any, filters: sections.Filters) -> dict[str, Any]:
+    top, bottom, count = ranked(
+        session, access.business.id, filters.period, platforms=filters.platforms
+    )
+    return {
+        "top": top,
+        "bottom": bottom,
+        "count": count,
+        "baseline_posts": BASELINE_POSTS,
+        "min_baseline": MIN_BASELINE,
+    }
