@@ -322,3 +322,44 @@ def best_times_section(session: Session, access: Any, filters: sections.Filters)
             {"account": account, "label": account_label(account), "report": found, "rows": rows}
         )
     return {"accounts": out, "zone": filters.zone.key, "min_posts": MIN_POSTS}
+
+
+# --- suggested times for the composer -----------------------------------------------------------
+def next_occurrence(weekday: int, hour: int, zone: ZoneInfo, now: datetime) -> datetime:
+    """The next local ``weekday`` at ``hour``:00 in ``zone`` at least 15 minutes from now."""
+    local = now.astimezone(zone)
+    day = local.date() + timedelta(days=(weekday - local.weekday()) % 7)
+    at = datetime(day.year, day.month, day.day, hour, tzinfo=zone)
+    if at <= local + timedelta(minutes=15):
+        day = day + timedelta(days=7)
+        at = datetime(day.year, day.month, day.day, hour, tzinfo=zone)
+    return at
+
+
+def suggestions(
+    session: Session, accounts: Sequence[SocialAccount], zone: ZoneInfo, now: datetime
+) -> list[dict[str, Any]]:
+    """Per account, its recommended slots as the next concrete times (local, soonest first),
+    each with the recommendation's explanation and whether it is the typical fallback."""
+    out: list[dict[str, Any]] = []
+    for account in accounts:
+        found = current(session, account, zone, now)
+        times = [
+            {
+                "at": next_occurrence(r["weekday"], r["hour"], zone, now),
+                "explanation": r["explanation"],
+                "typical": r["source"] == "typical",
+            }
+            for r in found["recommendations"]
+        ]
+        times.sort(key=lambda t: t["at"])
+        out.append(
+            {
+                "account_id": account.id,
+                "label": account_label(account),
+                "platform": account.platform,
+                "enough_data": found["enough_data"],
+                "times": times,
+            }
+        )
+    return out

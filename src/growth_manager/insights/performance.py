@@ -20,13 +20,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from growth_manager.analytics.queries import Period
+from growth_manager.analytics.pages import post_column
+from growth_manager.analytics.queries import Period, PostRow
 from growth_manager.insights import posts as facts
 from growth_manager.insights import sections
 from growth_manager.insights.besttime import as_utc
 from growth_manager.insights.posts import PostFacts
+from growth_manager.models.analytics import RemotePost
 
 BASELINE_POSTS = 30
 MIN_BASELINE = 5
@@ -128,4 +131,46 @@ def performance_section(session: Session, access: Any, filters: sections.Filters
         "count": count,
         "baseline_posts": BASELINE_POSTS,
         "min_baseline": MIN_BASELINE,
+    }
+
+
+@post_column("vs_usual", "vs usual")
+def posts_table_column(session: Session, rows: Sequence[PostRow]) -> dict[int, dict[str, str]]:
+    """The analytics posts table's "vs usual" column: each post's multiple."""
+    if not rows:
+        return {}
+    business_id = rows[0].post.business_id
+    accounts = sorted({r.post.social_account_id for r in rows})
+    found = for_business(session, business_id, account_ids=accounts)
+    return {
+        r.post.id: {
+            "text": f"{found[r.post.id].multiple:.1f}×",
+            "title": found[r.post.id].explanation,
+        }
+        for r in rows
+        if r.post.id in found
+    }
+
+
+def for_targets(
+    session: Session, business_id: int, target_ids: Sequence[int]
+) -> dict[int, Performance]:
+    """The performance of the synced posts of these publishing targets, by target id."""
+    if not target_ids:
+        return {}
+    remote = list(
+        session.execute(
+            select(RemotePost.id, RemotePost.post_target_id, RemotePost.social_account_id).where(
+                RemotePost.business_id == business_id,
+                RemotePost.post_target_id.in_(target_ids),
+            )
+        )
+    )
+    if not remote:
+        return {}
+    found = for_business(session, business_id, account_ids=sorted({r[2] for r in remote}))
+    return {
+        target: found[rid]
+        for rid, target, _account in remote
+        if rid in found and target is not None
     }
