@@ -29,6 +29,10 @@ from tests.support.sandbox import SandboxHandle
 
 ZONE = "Asia/Tokyo"  # UTC+9 all year: whole hours, no DST, and late UTC hours change the day
 RICH, THIN = 20, 2
+# "Enough history": 200 posts in the 90 days (about two a day). With 120 the method finds the
+# window for about 91 % of accounts (simulated over 400), too close to 90 % for a check on 20
+# accounts not to fail now and then; with 200, for about 98 %.
+POSTS = 200
 
 
 def _create(sandbox: SandboxHandle, count: int, posts: int) -> list[dict[str, Any]]:
@@ -82,7 +86,7 @@ def test_the_hidden_best_window_is_in_the_top_three_for_nine_in_ten_accounts(
             update(Business).where(Business.id == owner.business_id).values(timezone=ZONE)
         )
     syncer = Syncer(database, sandbox_settings)
-    rich = _create(fresh_sandbox, RICH, 120)
+    rich = _create(fresh_sandbox, RICH, POSTS)
     thin = _create(fresh_sandbox, THIN, 40)
     ids = {
         user["id"]: _connect_and_import(gm, owner, database, syncer, user["id"])
@@ -103,7 +107,7 @@ def test_the_hidden_best_window_is_in_the_top_three_for_nine_in_ten_accounts(
             )
             for a in ids.values()
         }
-    assert all(counts[ids[u["id"]]] == 120 for u in rich), counts
+    assert all(counts[ids[u["id"]]] == POSTS for u in rich), counts
 
     answer = gm.get(
         f"/api/v1/businesses/{owner.business_id}/insights/best-times", headers=owner.headers
@@ -116,12 +120,12 @@ def test_the_hidden_best_window_is_in_the_top_three_for_nine_in_ten_accounts(
         report = reports[ids[user["id"]]]
         assert report["enough_data"], report["note"]
         assert report["zone"] == ZONE
-        assert report["sample_size"] == 120
+        assert report["sample_size"] == POSTS
         window = _local_window(truth[user["id"]], zone)
         top = [(r["weekday"], r["hour"]) for r in report["recommendations"]]
         assert len(top) == 3
         assert all(r["source"] == "history" for r in report["recommendations"])
-        assert sum(c["posts"] for c in report["cells"]) == 120
+        assert sum(c["posts"] for c in report["cells"]) == POSTS
         if window in top:
             hits += 1
         else:
