@@ -129,3 +129,18 @@ def test_the_composer_suggests_each_accounts_best_times(
         for r in report["recommendations"]:
             assert htmllib.escape(r["explanation"]) in block
         assert ("not enough data yet" in block) is (not report["enough_data"])
+
+
+def test_the_queue_page_shows_the_accounts_best_times(
+    many: Seeded, world: World, signed_in: Callable[[User], TestClient]
+) -> None:
+    client = signed_in(world.owner.user)
+    x = many.account("x")
+    report = client.get(
+        f"/api/v1/businesses/{world.bid}/insights/best-times", params={"account_id": x.id}
+    ).json()["accounts"][0]
+    page = client.get(f"/businesses/{world.bid}/accounts/{x.id}/queue")
+    assert page.status_code == 200, page.text
+    block = page.text.split('data-testid="queue-best-times"')[1].split("</ul>")[0]
+    for r in report["recommendations"]:
+        assert htmllib.escape(r["explanation"]) in block

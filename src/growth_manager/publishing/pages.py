@@ -534,6 +534,9 @@ def _queue_page(
             errors=errors or [],
             zone_label=_zone_label(access.business.timezone),
             can_edit=access.can(Role.editor),
+            best_times=besttime.suggestions(
+                session, [queue.account], zone_info(access.business.timezone), utcnow()
+            )[0],
         ),
         status_code=status_code,
     )
