@@ -146,3 +146,24 @@ def test_a_stored_report_is_read_while_fresh_and_recomputed_after_a_week(
         assert later["note"] != "the stored one"
         other_zone = besttime.current(session, account, ZoneInfo("Asia/Tokyo"), now)
         assert other_zone["zone"] == "Asia/Tokyo"
+
+
+@pytest.mark.usefixtures("app")
+def test_the_weekly_job_stores_every_accounts_report_and_is_scheduled(
+    database: Database, world: World, seeded: Seeded, signed_in: object
+) -> None:
+    from growth_manager.insights import tasks
+
+    with database.session() as session:
+        assert tasks.refresh_all(session) == len(seeded.accounts)
+    with database.session() as session:
+        rows = {r.social_account_id: r for r in session.query(BestTimeReport)}
+        assert set(rows) == {a.id for a in seeded.accounts}
+        for account in seeded.accounts:
+            row = rows[account.id]
+            assert row.zone == "Europe/Berlin"
+            assert row.sample_size == sum(1 for p in seeded.posts if p.account_id == account.id)
+            assert row.enough_data is False
+    client = signed_in(world.owner.user)  # type: ignore[operator]
+    jobs = client.get("/api/v1/scheduler/jobs").json()["jobs"]
+    assert "periodic:insights.best_times" in {j["id"] for j in jobs}

@@ -37,14 +37,19 @@ def refresh_account(session: Session, account_id: int) -> None:
     besttime.refresh(session, account, zone, utcnow())
 
 
-@task("insights.best_times", schedule=WEEKLY)
-def refresh_best_times(session: Session) -> int:
+def refresh_all(session: Session) -> int:
     """Recomputes every account's best-time report from its last 16 weeks."""
     ids = list(session.scalars(select(SocialAccount.id).order_by(SocialAccount.id)))
     for account_id in ids:
         refresh_account(session, account_id)
     log.info("insights.best_times.refreshed", accounts=len(ids))
     return len(ids)
+
+
+@task("insights.best_times", schedule=WEEKLY)
+def refresh_best_times(session: Session) -> int:
+    """The weekly refresh of every account's best-time report."""
+    return refresh_all(session)
 
 
 on_import_finished(refresh_account)
