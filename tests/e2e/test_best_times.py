@@ -1,5 +1,6 @@
-"""Best times in a real browser: the Insights page draws each account's heatmap under the
-page's CSP, and a suggested time in the composer fills the date and time field."""
+"""Best times in a real browser: the Insights page draws each account's heatmap and weekly
+growth chart under the page's CSP, and a suggested time in the composer fills the date and
+time field."""
 
 from __future__ import annotations
 
@@ -34,6 +35,13 @@ def test_heatmap_and_a_suggested_time_filling_the_composer(page: Page, database:
     expect(page.get_by_test_id("besttime-recommendations").locator("li")).to_have_count(3)
     expect(page.get_by_test_id("performance-top")).to_be_visible()
     expect(page.get_by_test_id("growth-weeks")).to_be_visible()
+    chart = page.get_by_test_id("growth-chart")
+    expect(chart).to_be_visible()
+    bars = page.evaluate(
+        "() => window.Chart.getChart(document.querySelector('canvas.growth-chart'))"
+        ".data.datasets[0].data.length"
+    )
+    assert bars == page.get_by_test_id("growth-weeks").locator("tbody tr").count()
 
     page.goto(f"/businesses/{business_id}/compose")
     first = page.locator("[data-suggested-time]").first
