@@ -46,6 +46,7 @@ ROUTER_MODULES = [
     "growth_manager.analytics.endpoints",
     "growth_manager.analytics.views",
     "growth_manager.insights.sentiment_endpoints",
+    "growth_manager.insights.endpoints",
     "growth_manager.worker.endpoints",
     "growth_manager.web.pages",
     "growth_manager.web.docs",

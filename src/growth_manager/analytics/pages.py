@@ -10,7 +10,7 @@ Charts are drawn by the vendored Chart.js from a ``<script type="application/jso
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -21,7 +21,7 @@ from fastapi.responses import Response
 from sqlalchemy.orm import Session
 
 from growth_manager.analytics import queries, rates, runs
-from growth_manager.analytics.queries import Period, QueryError
+from growth_manager.analytics.queries import Period, PostRow, QueryError
 from growth_manager.analytics.schemas import PlatformSummary
 from growth_manager.analytics.views import all_platforms, post_out, summary_out, zone_of
 from growth_manager.auth.dependencies import DbSession, csrf_token
@@ -50,6 +50,23 @@ TABLE_METRICS = (
     ("engagement_rate", "Eng. rate"),
     ("click_through_rate", "CTR"),
 )
+
+# Columns other packages add to the posts table (insights adds "vs usual"), so analytics needs
+# not import them: key -> (heading, fn(session, rows) -> {remote_post_id: {"text", "title"}}).
+ExtraColumn = Callable[[Session, Sequence[PostRow]], dict[int, dict[str, str]]]
+EXTRA_COLUMNS: dict[str, tuple[str, ExtraColumn]] = {}
+
+
+def post_column(key: str, heading: str) -> Callable[[ExtraColumn], ExtraColumn]:
+    """Register the decorated function as the posts table's column ``key``."""
+
+    def register(fn: ExtraColumn) -> ExtraColumn:
+        EXTRA_COLUMNS[key] = (heading, fn)
+        return fn
+
+    return register
+
+
 RANGES = (("7", "7 days"), ("30", "30 days"), ("90", "90 days"), ("365", "12 months"))
 
 
@@ -298,6 +315,7 @@ def analytics_page(
         search=q or None,
     )
     provenance = queries.latest_snapshots(session, [r.post.id for r in rows])
+    extra = {key: fn(session, rows) for key, (_heading, fn) in EXTRA_COLUMNS.items()}
     table = []
     for row in rows:
         out = post_out(row, business_id)
@@ -306,6 +324,7 @@ def analytics_page(
             {
                 "post": out,
                 "platform_name": queries.platform_name(out.platform),
+                "extra": {key: cells.get(row.post.id) for key, cells in extra.items()},
                 "titles": {m: queries.provenance_title(m, sources.get(m), zone) for m in METRICS},
                 "sources": sorted(
                     sources.values(),
@@ -369,6 +388,7 @@ def analytics_page(
             all_platforms=[(p, queries.platform_name(p)) for p in platforms()],
             ranges=RANGES,
             table_metrics=TABLE_METRICS,
+            extra_columns=[(key, heading) for key, (heading, _fn) in EXTRA_COLUMNS.items()],
             csv_url=f"/api/v1/businesses/{business_id}/analytics/posts?{csv_query}",
             er_formula=rates.ENGAGEMENT_RATE_FORMULA,
             ctr_formula=rates.CLICK_THROUGH_RATE_FORMULA,

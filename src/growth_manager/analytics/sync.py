@@ -76,6 +76,19 @@ from growth_manager.tokens.keeper import TokenKeeper
 log = structlog.get_logger(__name__)
 T = TypeVar("T")
 
+# Called with a session and the account's id once an account's import is stored (posts and
+# follower history), e.g. to recompute what is derived from the history. A hook's failure is
+# logged and never fails the sync.
+ImportFinished = Callable[[Session, int], None]
+_on_import_finished: list[ImportFinished] = []
+
+
+def on_import_finished(hook: ImportFinished) -> ImportFinished:
+    if hook not in _on_import_finished:
+        _on_import_finished.append(hook)
+    return hook
+
+
 LEASE = timedelta(minutes=10)
 # Percentage budgets (Meta's usage headers) are shared with publishing: the sync stops at this
 # share and leaves the rest for posts going out.
@@ -291,6 +304,8 @@ class Syncer:
             self._posts(work, tally)
             if work.account_due and not tally.account_read:
                 self._account_metrics(work, tally, history=False)
+            if work.need_import:
+                self._after_import(work.account_id)
             comments.sync_comments(self, work, tally)
         except _Stop:
             if not tally.posts_started:
@@ -331,6 +346,14 @@ class Syncer:
             return None
 
     # --- import ------------------------------------------------------------------------------
+    def _after_import(self, account_id: int) -> None:
+        for hook in _on_import_finished:
+            try:
+                with self.database.session() as session:
+                    hook(session, account_id)
+            except Exception:
+                log.exception("analytics.sync.import_hook_failed", account_id=account_id)
+
     def _import(self, work: Work, tally: Tally) -> None:
         since = utcnow() - cadence.IMPORT_WINDOW
         found = self._call(work, tally, lambda p, t: p.recent_posts(work.ref, t, since))

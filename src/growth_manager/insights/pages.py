@@ -25,6 +25,9 @@ SECTION_MODULES: tuple[str, ...] = (
     "growth_manager.insights.recycling",
     "growth_manager.insights.sentiment_section",
     "growth_manager.competitors.insight",
+    "growth_manager.insights.besttime",
+    "growth_manager.insights.performance",
+    "growth_manager.insights.growth",
 )
 
 

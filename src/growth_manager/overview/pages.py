@@ -4,17 +4,20 @@ imports another to draw it."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from growth_manager.analytics.pages import headline_numbers
+from growth_manager.analytics.queries import Period
 from growth_manager.auth.dependencies import DbSession
 from growth_manager.business.access import BusinessViewer
 from growth_manager.business.service import businesses
 from growth_manager.connections import repository as accounts_repository
 from growth_manager.connections.health import needs_attention
+from growth_manager.insights import performance
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.business import Role
@@ -22,6 +25,17 @@ from growth_manager.publishing import repository as publishing_repository
 from growth_manager.web.templating import page_context, platform_facts, render
 
 router = APIRouter(include_in_schema=False)
+
+TOP_POSTS = 3
+
+
+def top_posts(session: Any, business_id: int) -> list[performance.Performance]:
+    """The last 30 days' best posts against their accounts' usual (insights.performance)."""
+    now = utcnow()
+    best, _worst, _count = performance.ranked(
+        session, business_id, Period(now - timedelta(days=30), now), limit=TOP_POSTS
+    )
+    return best
 
 
 @router.get("/businesses/{business_id}")
@@ -42,6 +56,7 @@ def business_overview(request: Request, session: DbSession, access: BusinessView
             upcoming=upcoming,
             failures=failures,
             headline=headline_numbers(session, access.business.id, utcnow()),
+            top_posts=top_posts(session, access.business.id),
             can_edit=access.can(Role.editor),
             can_manage=access.can(Role.owner),
         ),

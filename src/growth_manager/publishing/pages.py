@@ -24,6 +24,7 @@ from growth_manager.business.schemas import DAY_NAMES
 from growth_manager.content.repository import content_repository
 from growth_manager.content.schemas import media_out
 from growth_manager.errors import AppError, Conflict, NotFound, describe_validation_errors
+from growth_manager.insights import besttime, performance
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import AccountStatus, SocialAccount
 from growth_manager.models.business import Role
@@ -186,6 +187,8 @@ def _composer(
         # The draft's own texts per platform win there (the service applies them too).
         state["variants"] = {v.platform.value: v.text for v in draft.variants}
     state["media"] = chosen
+    usable = [a for a in repository.accounts(session, business.id, None) if is_platform(a.platform)]
+    suggested = besttime.suggestions(session, usable, zone_info(business.timezone), utcnow())
     return render(
         request,
         "publishing/compose.html",
@@ -199,6 +202,7 @@ def _composer(
             draft=draft,
             errors=errors or [],
             zone_label=_zone_label(business.timezone),
+            suggested=suggested,
             max_parts=MAX_THREAD_PARTS,
             urls={
                 "measure": "/api/v1/text/measure",
@@ -359,6 +363,7 @@ def _post_context(session: Session, access: BusinessAccess, post_id: int) -> dic
     attempts: dict[int, list[Any]] = {}
     for attempt in repository.attempts_of(session, [t.id for t in targets]):
         attempts.setdefault(attempt.target_id, []).append(attempt)
+    performing = performance.for_targets(session, access.business.id, [t.id for t in targets])
     rows = []
     for target in targets:
         account = (
@@ -374,6 +379,7 @@ def _post_context(session: Session, access: BusinessAccess, post_id: int) -> dic
                 if is_platform(target.platform)
                 else target.platform,
                 "attempts": attempts.get(target.id, []),
+                "performance": performing.get(target.id),
                 "can_retry": target.status
                 in (TargetStatus.failed, TargetStatus.paused, TargetStatus.retrying),
                 "can_remove": target.status is TargetStatus.published and target.removed_at is None,
@@ -528,6 +534,9 @@ def _queue_page(
             errors=errors or [],
             zone_label=_zone_label(access.business.timezone),
             can_edit=access.can(Role.editor),
+            best_times=besttime.suggestions(
+                session, [queue.account], zone_info(access.business.timezone), utcnow()
+            )[0],
         ),
         status_code=status_code,
     )

@@ -58,6 +58,7 @@ TASK_MODULES = [
     "growth_manager.analytics.tasks",
     "growth_manager.analytics.periodic",
     "growth_manager.competitors.tasks",
+    "growth_manager.insights.tasks",
 ]
 
 REQUEST_ID_HEADER = "request_id"
