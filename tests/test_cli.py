@@ -383,3 +383,28 @@ def _faults_left(sandbox_port: int) -> int:
     url = f"http://127.0.0.1:{sandbox_port}/_sandbox/faults"
     with urllib.request.urlopen(url, timeout=5) as response:
         return len(json.loads(response.read())["faults"])
+
+
+def test_the_web_process_sends_jobs_to_the_configured_broker(tmp_path: Path) -> None:
+    """A request's job (the import on connect, "Sync now") reaches the worker only if the web
+    process sends it through the configured broker, not Celery's own default (amqp://localhost,
+    where on a machine running RabbitMQ it would vanish without an error)."""
+    broker = f"sqla+sqlite:///{tmp_path / 'broker.sqlite3'}"
+    probe = (
+        "import growth_manager.asgi\n"
+        "from growth_manager.analytics.tasks import sync_account\n"
+        "from celery import current_app\n"
+        "print(sync_account.app.conf.broker_url)\n"
+        "print(current_app.conf.broker_url)\n"
+    )
+    env = {**os.environ, "GROWTH_DATA_DIR": str(tmp_path / "data"), "GROWTH_BROKER_URL": broker}
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == [broker, broker]

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from growth_manager.analytics.queries import platform_name
 from growth_manager.business.access import BusinessAccess
 from growth_manager.competitors import comparison
 from growth_manager.insights import sections
@@ -49,7 +50,14 @@ def how_you_compare(
                     "count": len(theirs),
                 }
             )
-        platforms.append({"platform": platform, "measures": measures, "competitors": len(rivals)})
+        platforms.append(
+            {
+                "platform": platform,
+                "platform_name": platform_name(platform),
+                "measures": measures,
+                "competitors": len(rivals),
+            }
+        )
     return {
         "platforms": platforms,
         "link": f"/businesses/{access.business.id}/competitors",
