@@ -218,6 +218,19 @@ def read_filters(
     return period, only, problems
 
 
+def filter_values(
+    since: str | None, until: str | None, days: str | None, only: Sequence[str]
+) -> dict[str, Any]:
+    """The filters as the form shows them again (partials/period_filters.html): the last 30
+    days are chosen when no period was."""
+    return {
+        "since": since or "",
+        "until": until or "",
+        "days": days or ("" if since or until else "30"),
+        "platform": list(only),
+    }
+
+
 def chart_data(
     session: Session, access: BusinessAccess, period: Period, only: Sequence[str], summary: Any
 ) -> dict[str, Any]:
@@ -332,13 +345,7 @@ def analytics_page(
                 ),
             }
         )
-    filters = {
-        "since": since or "",
-        "until": until or "",
-        "days": days or ("" if since or until else "30"),
-        "platform": only,
-        "q": q or "",
-    }
+    filters = {**filter_values(since, until, days, only), "q": q or ""}
 
     def link(**changes: Any) -> str:
         params: dict[str, Any] = {k: v for k, v in filters.items() if v}

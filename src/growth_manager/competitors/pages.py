@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import Response
 
-from growth_manager.analytics.pages import RANGES, compact, read_filters
+from growth_manager.analytics.pages import RANGES, compact, filter_values, read_filters
 from growth_manager.auth.dependencies import DbSession, csrf_token, settings_of
 from growth_manager.business.access import BusinessEditor, BusinessViewer
 from growth_manager.competitors import comparison, service
@@ -66,12 +66,7 @@ def competitors_page(
             status_words=STATUS_WORDS,
             compact=compact,
             all_platforms=[(s.platform, s.display_name) for s in readable],
-            filters={
-                "since": since or "",
-                "until": until or "",
-                "days": days or ("" if since or until else "30"),
-                "platform": only,
-            },
+            filters=filter_values(since, until, days, only),
         ),
     )
 

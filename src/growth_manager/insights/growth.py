@@ -15,20 +15,17 @@ posts around one are those published from :data:`LEAD` before the week until its
 from __future__ import annotations
 
 import bisect
-from collections import defaultdict
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from growth_manager.analytics.queries import Period, account_label
 from growth_manager.insights import posts as facts
 from growth_manager.insights import sections
 from growth_manager.insights.besttime import as_utc
-from growth_manager.models.analytics import MetricSnapshot, MetricSubject
 
 JUMPS = 3
 LEAD = timedelta(days=2)
@@ -53,22 +50,7 @@ def week_starts(period: Period, zone: ZoneInfo) -> list[datetime]:
 
 def gains(session: Session, account_ids: Sequence[int]) -> dict[int, list[tuple[datetime, float]]]:
     """Each account's ``follower_gain`` snapshots (when the platform reports them)."""
-    out: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
-    if not account_ids:
-        return {}
-    snap = MetricSnapshot
-    query = (
-        select(snap.social_account_id, snap.captured_at, snap.value)
-        .where(
-            snap.social_account_id.in_(account_ids),
-            snap.subject == MetricSubject.account,
-            snap.metric == "follower_gain",
-        )
-        .order_by(snap.social_account_id, snap.captured_at, snap.id)
-    )
-    for account_id, at, value in session.execute(query):
-        out[account_id].append((as_utc(at), float(value)))
-    return dict(out)
+    return facts.account_series(session, account_ids, "follower_gain")
 
 
 def weekly(

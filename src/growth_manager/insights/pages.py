@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
-from growth_manager.analytics.pages import RANGES, read_filters
+from growth_manager.analytics.pages import RANGES, filter_values, read_filters
 from growth_manager.analytics.views import zone_of
 from growth_manager.auth.dependencies import DbSession, csrf_token
 from growth_manager.business.access import BusinessViewer
@@ -65,11 +65,6 @@ def insights_page(
             problems=problems,
             ranges=RANGES,
             all_platforms=[(p, descriptor(p).display_name) for p in platforms()],
-            filters={
-                "since": since or "",
-                "until": until or "",
-                "days": days or ("" if since or until else "30"),
-                "platform": only,
-            },
+            filters=filter_values(since, until, days, only),
         ),
     )

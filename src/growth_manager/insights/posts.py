@@ -150,20 +150,31 @@ class FollowerHistory:
 
 
 def follower_history(session: Session, account_ids: Sequence[int]) -> FollowerHistory:
-    times: dict[int, list[datetime]] = defaultdict(list)
-    values: dict[int, list[float]] = defaultdict(list)
-    if account_ids:
-        snap = MetricSnapshot
-        query = (
-            select(snap.social_account_id, snap.captured_at, snap.value)
-            .where(
-                snap.social_account_id.in_(account_ids),
-                snap.subject == MetricSubject.account,
-                snap.metric == "followers",
-            )
-            .order_by(snap.social_account_id, snap.captured_at, snap.id)
+    series = account_series(session, account_ids, "followers")
+    return FollowerHistory(
+        {a: [at for at, _ in points] for a, points in series.items()},
+        {a: [value for _, value in points] for a, points in series.items()},
+    )
+
+
+def account_series(
+    session: Session, account_ids: Sequence[int], metric: str
+) -> dict[int, list[tuple[datetime, float]]]:
+    """Each account's ``metric`` snapshots as (captured_at, value), oldest first (one query on
+    the account snapshot index)."""
+    out: dict[int, list[tuple[datetime, float]]] = defaultdict(list)
+    if not account_ids:
+        return {}
+    snap = MetricSnapshot
+    query = (
+        select(snap.social_account_id, snap.captured_at, snap.value)
+        .where(
+            snap.social_account_id.in_(account_ids),
+            snap.subject == MetricSubject.account,
+            snap.metric == metric,
         )
-        for account_id, at, value in session.execute(query):
-            times[account_id].append(at)
-            values[account_id].append(float(value))
-    return FollowerHistory(dict(times), dict(values))
+        .order_by(snap.social_account_id, snap.captured_at, snap.id)
+    )
+    for account_id, at, value in session.execute(query):
+        out[account_id].append((at, float(value)))
+    return dict(out)
