@@ -32,8 +32,10 @@ from sqlalchemy import select
 from growth_manager.db import Database
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import PendingConnection
+from growth_manager.models.analytics import RemotePost
 from growth_manager.models.base import Base
 from growth_manager.models.business import Role
+from growth_manager.models.competitors import Competitor
 from growth_manager.models.content import MediaAsset, MediaKind, Post
 from growth_manager.models.notifications import Notification
 from tests.auth.conftest import PASSWORD, form_csrf, signed_in_as, signup_api
@@ -123,6 +125,21 @@ def build_world(app: FastAPI, database: Database, client: TestClient) -> World:
             business_id=business.id, kind="account.reauth_required", title="Reconnect X"
         )
         session.add(notification)
+        competitor = Competitor(
+            business_id=business.id,
+            platform="x",
+            handle="rivalroasters",
+            handle_key="rivalroasters",
+        )
+        remote_post = RemotePost(
+            business_id=business.id,
+            social_account_id=account_id,
+            platform="x",
+            remote_id="1860000000000000001",
+            text="An old favourite",
+            published_at=utcnow() - timedelta(days=120),
+        )
+        session.add_all([competitor, remote_post])
         bearer_for(session, owner)
         session.flush()
         api_token_id = session.scalars(select(Base.metadata.tables["api_token"].c.id)).one()
@@ -140,6 +157,8 @@ def build_world(app: FastAPI, database: Database, client: TestClient) -> World:
             "token": choice_token,
             "token_id": api_token_id,
             "notification_id": notification.id,
+            "competitor_id": competitor.id,
+            "remote_post_id": remote_post.id,
         }
         owner_id = owner.id
         session.expunge_all()
