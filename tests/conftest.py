@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,17 @@ from sqlalchemy import create_engine, text
 
 from growth_manager.config import Settings
 from growth_manager.db import Database
+from growth_manager.kit.clock import utcnow
 from growth_manager.models import Base
+from growth_manager.models.user import User
 from growth_manager.worker.celery_app import create_celery
+from tests.support.analytics_rows import Seeded, seed_analytics
 from tests.support.apps import app_sharing
 from tests.support.live_server import live_server
 from tests.support.owners import Owner, make_owner
 from tests.support.sandbox import SandboxHandle, register_callbacks
 from tests.support.team import Team, make_team
+from tests.support.world import World, make_world, signed_in_clients
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "GROWTH_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -222,3 +227,27 @@ def _no_dispatcher_outlives_its_test() -> Iterator[None]:
 
     leaked = [t for t in threading.enumerate() if t.name == "publish-dispatcher" and t.is_alive()]
     assert not leaked, "a publishing dispatcher is still running after the test"
+
+
+@pytest.fixture
+def world(database: Database) -> World:
+    """A business with a member of each role and an outsider (tests/support/world.py)."""
+    return make_world(database)
+
+
+@pytest.fixture
+def signed_in(app: FastAPI) -> Iterator[Callable[[User], TestClient]]:
+    """A new client with a dashboard session for a user."""
+    with signed_in_clients(app) as make:
+        yield make
+
+
+@pytest.fixture
+def now() -> datetime:
+    return utcnow()
+
+
+@pytest.fixture
+def seeded(database: Database, world: World, now: datetime) -> Seeded:
+    """Synced analytics rows for ``world``'s business (tests/support/analytics_rows.py)."""
+    return seed_analytics(database, world.bid, now)

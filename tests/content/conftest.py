@@ -4,18 +4,15 @@ files left behind (or not) are this test's alone (see tests/support/world.py).""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from growth_manager.config import Settings
 from growth_manager.db import Database
-from growth_manager.models.user import User
 from tests.support.apps import app_sharing
-from tests.support.world import World, make_world, media_settings, signed_in_clients
+from tests.support.world import media_settings
 
 
 @pytest.fixture
@@ -26,15 +23,3 @@ def content_settings(settings: Settings, tmp_path: Path) -> Settings:
 @pytest.fixture
 def app(content_settings: Settings, database: Database) -> FastAPI:
     return app_sharing(content_settings, database)
-
-
-@pytest.fixture
-def world(database: Database) -> World:
-    return make_world(database)
-
-
-@pytest.fixture
-def signed_in(app: FastAPI) -> Iterator[Callable[[User], TestClient]]:
-    """A new client with a dashboard session for a user."""
-    with signed_in_clients(app) as make:
-        yield make

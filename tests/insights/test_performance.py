@@ -3,14 +3,13 @@ numbers: each post's engagement rate over the median of the 30 posts before it."
 
 from __future__ import annotations
 
-import statistics
 from datetime import datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
-from growth_manager.analytics import rates
 from growth_manager.db import Database
+from tests.insights.seeding import expected_multiples
 from tests.support.analytics_rows import Seeded, seed_analytics
 from tests.support.world import World
 
@@ -20,25 +19,6 @@ pytestmark = pytest.mark.usefixtures("app")
 @pytest.fixture
 def many(database: Database, world: World, now: datetime) -> Seeded:
     return seed_analytics(database, world.bid, now, posts_per_platform=45, days=80, seed=11)
-
-
-def expected_multiples(seeded: Seeded) -> dict[int, float]:
-    out: dict[int, float] = {}
-    for account in seeded.accounts:
-        posts = sorted(
-            (p for p in seeded.posts if p.account_id == account.id),
-            key=lambda p: (p.published_at, p.id),
-        )
-        earlier: list[float] = []
-        for post in posts:
-            rate = rates.engagement_rate(post.latest)
-            if rate is None:
-                continue
-            window = earlier[-30:]
-            if len(window) >= 5 and statistics.median(window) > 0:
-                out[post.id] = rate / statistics.median(window)
-            earlier.append(rate)
-    return out
 
 
 def test_each_post_against_the_median_of_the_thirty_before_it(

@@ -25,7 +25,7 @@ from growth_manager.models.business import Business, Role
 from growth_manager.models.content import Post, PostStatus
 from growth_manager.models.publishing import PostingSchedule, PostTarget, TargetStatus
 from growth_manager.models.user import User
-from tests.insights.test_works import Seed, add_account, add_post
+from tests.insights.seeding import Seed, add_account, add_post
 from tests.support.factories import csrf_of
 from tests.support.world import World
 

@@ -19,7 +19,7 @@ from growth_manager.models.analytics import RemotePost
 from growth_manager.models.content import Post
 from growth_manager.models.publishing import PostTarget, TargetStatus
 from growth_manager.models.user import User
-from tests.insights.test_performance import expected_multiples
+from tests.insights.seeding import expected_multiples
 from tests.support.analytics_rows import Seeded, seed_analytics
 from tests.support.world import World
 

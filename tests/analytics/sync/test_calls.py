@@ -35,33 +35,9 @@ from tests.analytics.sync.conftest import (
     run_of,
 )
 from tests.support.owners import Owner
+from tests.support.sandbox_counters import Counters
 
 GRAPH = r"^/graph\.facebook\.com/v[0-9.]+"
-
-
-class Counters:
-    """Named request counters on the sandbox: "delay" rules of 0 ms that never run out. The
-    sandbox applies the first rule a request matches, so the patterns must not overlap."""
-
-    def __init__(self, platform: Sandbox, **patterns: str) -> None:
-        self.url = platform.handle.url
-        self.ids: dict[str, int] = {}
-        for name, pattern in patterns.items():
-            response = httpx2.post(
-                f"{self.url}/_sandbox/faults",
-                json={"kind": "delay", "path": pattern, "regex": True, "times": None},
-                timeout=10,
-            )
-            assert response.status_code == 201, response.text
-            self.ids[name] = response.json()["id"]
-
-    def hits(self) -> dict[str, int]:
-        rules = httpx2.get(f"{self.url}/_sandbox/faults", timeout=10).json()["faults"]
-        by_id = {rule["id"]: rule["hits"] for rule in rules}
-        return {name: by_id[rule_id] for name, rule_id in self.ids.items()}
-
-    def clear(self) -> None:
-        httpx2.delete(f"{self.url}/_sandbox/faults", timeout=10)
 
 
 def x_counters(platform: Sandbox) -> Counters:

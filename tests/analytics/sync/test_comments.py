@@ -35,8 +35,8 @@ from tests.analytics.sync.conftest import (
     new_run,
     run_of,
 )
-from tests.analytics.sync.test_calls import Counters
 from tests.support.owners import Owner
+from tests.support.sandbox_counters import Counters
 from tests.support.tokenhealth import connect_linkedin
 
 GRAPH = "/graph.facebook.com/v23.0"
