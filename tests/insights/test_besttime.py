@@ -164,6 +164,13 @@ def test_the_weekly_job_stores_every_accounts_report_and_is_scheduled(
             assert row.zone == "Europe/Berlin"
             assert row.sample_size == sum(1 for p in seeded.posts if p.account_id == account.id)
             assert row.enough_data is False
+    with database.session() as session:
+        assert tasks.refresh_all(session) == 0  # all fresh: nothing recomputed
+        first = session.get(BestTimeReport, seeded.accounts[0].id)
+        assert first is not None
+        first.computed_at = first.computed_at - timedelta(days=8)
+    with database.session() as session:
+        assert tasks.refresh_all(session) == 1  # only the week-old one
     client = signed_in(world.owner.user)  # type: ignore[operator]
     jobs = client.get("/api/v1/scheduler/jobs").json()["jobs"]
     assert "periodic:insights.best_times" in {j["id"] for j in jobs}

@@ -14,6 +14,7 @@ from growth_manager.analytics.sync import on_import_finished
 from growth_manager.insights import besttime
 from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import SocialAccount
+from growth_manager.models.besttime import BestTimeReport
 from growth_manager.models.business import Business
 from growth_manager.worker.tasks import task
 
@@ -37,16 +38,29 @@ def refresh_account(session: Session, account_id: int) -> None:
     besttime.refresh(session, account, zone, utcnow())
 
 
-def refresh_all(session: Session) -> int:
-    """Recomputes every account's best-time report from its last 16 weeks."""
-    ids = list(session.scalars(select(SocialAccount.id).order_by(SocialAccount.id)))
+def refresh_all(session: Session, older_than: timedelta = WEEKLY) -> int:
+    """Recomputes, from its last 16 weeks, the best-time report of every account that has none
+    or one computed ``older_than`` ago; returns how many it recomputed."""
+    stale_before = utcnow() - older_than
+    fresh = select(BestTimeReport.social_account_id).where(
+        BestTimeReport.computed_at >= stale_before
+    )
+    ids = list(
+        session.scalars(
+            select(SocialAccount.id)
+            .where(SocialAccount.id.not_in(fresh))
+            .order_by(SocialAccount.id)
+        )
+    )
     for account_id in ids:
         refresh_account(session, account_id)
     log.info("insights.best_times.refreshed", accounts=len(ids))
     return len(ids)
 
 
-@task("insights.best_times", schedule=WEEKLY)
+# Checked a few times a day, so each report is recomputed a week after the last one however
+# often the scheduler restarts (an interval of a week would start again with every restart).
+@task("insights.best_times", schedule=timedelta(hours=6))
 def refresh_best_times(session: Session) -> int:
     """The weekly refresh of every account's best-time report."""
     return refresh_all(session)
