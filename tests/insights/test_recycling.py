@@ -5,6 +5,7 @@ weekly slots), a second click refused, Idempotency-Key replayed, roles and tenan
 
 from __future__ import annotations
 
+import re
 import statistics
 import threading
 from dataclasses import dataclass
@@ -304,6 +305,29 @@ def test_the_page_lists_suggestions_and_queues_with_one_click(
     assert scheduled == upcoming_slots(now, 2)[1]
     refused = viewer.post(action, data={"csrf_token": csrf_of(viewer)}, follow_redirects=False)
     assert refused.status_code == 403
+
+
+def test_the_page_takes_its_own_age_and_says_what_is_wrong_with_one(
+    signed_in: Any, world: World, shelf: Shelf
+) -> None:
+    viewer = signed_in(world.viewer.user)
+    base = f"/businesses/{world.bid}/insights"
+    younger = viewer.get(base, params={"min_age_days": "10", "days": "90"})
+    assert younger.status_code == 200
+    ids = re.findall(r'data-testid="recycling-suggestion" data-remote-post="(\d+)"', younger.text)
+    assert str(shelf.posts["B"].id) in ids  # 20 days old: in at 10 days, out at the default 60
+    assert 'name="min_age_days" min="0" max="3650" value="10"' in younger.text
+    assert '<input type="hidden" name="days" value="90">' in younger.text  # the period stays
+    default = viewer.get(base)
+    assert str(shelf.posts["B"].id) not in re.findall(
+        r'data-testid="recycling-suggestion" data-remote-post="(\d+)"', default.text
+    )
+    wrong = viewer.get(base, params={"min_age_days": "soon"})
+    assert wrong.status_code == 200
+    assert "min_age_days must be a whole number of days from 0 to 3650; got &#39;soon&#39;" in (
+        wrong.text
+    )
+    assert wrong.text.count('data-testid="recycling-suggestion"') == 2
 
 
 # --- the rules -------------------------------------------------------------------------------------

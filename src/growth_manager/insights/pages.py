@@ -48,7 +48,9 @@ def insights_page(
     platform: Annotated[list[str] | None, Query()] = None,
 ) -> Response:
     period, only, problems = read_filters(access, since, until, days, platform)
-    chosen = sections.Filters(period=period, platforms=only, zone=zone_of(access))
+    chosen = sections.Filters(
+        period=period, platforms=only, zone=zone_of(access), params=dict(request.query_params)
+    )
     shown = _load_sections()
     contexts: dict[str, dict[str, Any]] = {s.key: s.context(session, access, chosen) for s in shown}
     return render(

@@ -53,6 +53,7 @@ from growth_manager.publishing.schemas import ScheduleRequestBody
 from growth_manager.publishing.service import Composed, account_label, publishing
 
 MIN_AGE_DAYS = 60
+MAX_AGE_DAYS = 3650
 REPOST_WINDOW_DAYS = 30
 MIN_MULTIPLE = 1.5
 LIMIT = 10
@@ -383,9 +384,24 @@ def recycling_section(
     session: Session, access: BusinessAccess, filters: sections.Filters
 ) -> dict[str, Any]:
     """All the business's history (older than the age), not the page's period: a post worth
-    recycling is by definition from before it."""
-    result = suggest(session, access.business.id, utcnow(), platforms=filters.platforms)
+    recycling is by definition from before it. The age comes from the page's
+    ``min_age_days`` (the section's own form)."""
+    raw = filters.params.get("min_age_days", "")
+    problem = None
+    min_age = MIN_AGE_DAYS
+    if raw:
+        if raw.isdigit() and int(raw) <= MAX_AGE_DAYS:
+            min_age = int(raw)
+        else:
+            problem = (
+                f"min_age_days must be a whole number of days from 0 to {MAX_AGE_DAYS}; "
+                f"got {raw!r}. Showing posts older than {MIN_AGE_DAYS} days."
+            )
+    result = suggest(
+        session, access.business.id, utcnow(), platforms=filters.platforms, min_age_days=min_age
+    )
     return {
+        "problem": problem,
         "result": result,
         "can_queue": access.can(Role.editor),
         "labels": {

@@ -7,8 +7,8 @@ returns what its template needs; its template is a partial under ``insights/``.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,11 +20,13 @@ from growth_manager.business.access import BusinessAccess
 
 @dataclass(frozen=True)
 class Filters:
-    """What the visitor asked for: a period, platforms (empty: all) and the business's zone."""
+    """What the visitor asked for: a period, platforms (empty: all) and the business's zone;
+    ``params`` the page's query string, for a section's own settings."""
 
     period: Period
     platforms: Sequence[str]
     zone: ZoneInfo
+    params: Mapping[str, str] = field(default_factory=dict)
 
 
 Context = Callable[[Session, BusinessAccess, Filters], dict[str, Any]]
