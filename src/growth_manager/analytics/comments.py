@@ -1,11 +1,13 @@
 """Comment sync: the comments and replies under an account's recent posts, scored on arrival.
 
 Part of the account's sync (``sync.Syncer.sync_account``), after its posts' numbers: which posts
-to read comes from those numbers. A post still followed is read when the platform's comment
-count differs from the comments stored for it (so an old post that gets a new comment is read
-again, and a quiet one costs nothing), and a post of the last :data:`WINDOW` whose platform
-reports no comment count is read every time. The account's own replies are not stored, so a
-post it answered on keeps a count above the stored comments and is read on each sync.
+to read comes from those numbers. A post is read when the platform's comment count moved since
+its comments were last read (``remote_post.comments_seen``; never read: when the count differs
+from the comments stored), so an old post that gets a new comment is read again and a quiet
+one costs nothing, even when the account's own replies (not stored) keep the count above the
+stored comments. A post of the last :data:`WINDOW` whose platform reports no comment count is
+read every time. A platform whose read reaches back only so far (X's recent search: 7 days,
+``Descriptor.comments_window``) is not asked about older posts.
 
 Comments ride on the scheduled syncs only (hourly, ``analytics.sync_all_businesses``): a comment
 read costs a request per post and page, so the import on connect and a "Sync now" stay as cheap
@@ -29,7 +31,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import structlog
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from growth_manager.insights import sentiment
 from growth_manager.kit.clock import utcnow
@@ -52,8 +54,13 @@ log = structlog.get_logger(__name__)
 WINDOW = timedelta(days=30)
 
 
-def due_posts(syncer: Syncer, work: Work, now: datetime) -> list[tuple[int, str]]:
-    """(row id, remote id) of the posts whose comments this sync reads, newest first."""
+def due_posts(syncer: Syncer, work: Work, now: datetime) -> list[tuple[int, str, int | None]]:
+    """(row id, remote id, the platform's comment count) of the posts whose comments this sync
+    reads, newest first: those whose count moved since their comments were last read (or,
+    never read, that have comments not stored), and the recent ones that report no count. A
+    platform whose read reaches back only so far (``Descriptor.comments_window``) is not asked
+    about older posts."""
+    reach = descriptor(work.platform).comments_window
     with syncer.database.read_session() as session:
         counts = session.execute(
             select(RemoteComment.remote_post_id, func.count(RemoteComment.id))
@@ -61,23 +68,33 @@ def due_posts(syncer: Syncer, work: Work, now: datetime) -> list[tuple[int, str]
             .group_by(RemoteComment.remote_post_id)
         )
         stored = {int(post_id): int(count) for post_id, count in counts}
-        posts = session.execute(
-            select(RemotePost.id, RemotePost.remote_id, RemotePost.published_at, RemotePost.latest)
-            .where(
-                RemotePost.social_account_id == work.account_id,
-                RemotePost.gone_reason.is_(None),
-            )
-            .order_by(RemotePost.published_at.desc())
+        query = select(
+            RemotePost.id,
+            RemotePost.remote_id,
+            RemotePost.published_at,
+            RemotePost.latest,
+            RemotePost.comments_seen,
+        ).where(
+            RemotePost.social_account_id == work.account_id,
+            RemotePost.gone_reason.is_(None),
         )
-        due: list[tuple[int, str]] = []
-        for row_id, remote_id, published_at, latest in posts:
+        if reach is not None:
+            query = query.where(RemotePost.published_at >= now - reach)
+        posts = session.execute(query.order_by(RemotePost.published_at.desc()))
+        due: list[tuple[int, str, int | None]] = []
+        for row_id, remote_id, published_at, latest, seen in posts:
             count = (latest or {}).get("comments")
-            known = stored.get(row_id, 0)
-            if isinstance(count, int | float):
-                if int(count) != known and (int(count) > 0 or known > 0):
-                    due.append((row_id, remote_id))
+            if isinstance(count, int | float) and not isinstance(count, bool):
+                now_count = int(count)
+                if seen is not None:
+                    moved = now_count != seen
+                else:
+                    known = stored.get(row_id, 0)
+                    moved = now_count != known and (now_count > 0 or known > 0)
+                if moved:
+                    due.append((row_id, remote_id, now_count))
             elif published_at >= now - WINDOW:
-                due.append((row_id, remote_id))
+                due.append((row_id, remote_id, None))
         return due
 
 
@@ -104,14 +121,19 @@ def sync_comments(syncer: Syncer, work: Work, tally: Tally) -> None:
             )
             break
         chunk = due[start : start + size]
-        ids = [remote_id for _, remote_id in chunk]
+        ids = [remote_id for _, remote_id, _ in chunk]
         answer = syncer._call(work, tally, _read(work.ref, ids))
         if answer is None:
             continue
         tally.api_calls += answer.calls
         read += len(answer.comments)
         with syncer.database.session() as session:
-            stored += upsert(session, work, {remote: row for row, remote in chunk}, answer.comments)
+            rows = {remote: row for row, remote, _ in chunk}
+            stored += upsert(session, work, rows, answer.comments)
+            _mark_seen(
+                session,
+                [(row, count) for row, remote, count in chunk if remote not in answer.missing],
+            )
             _bump_run(session, work.run_id, api_calls=answer.calls)
     log.info(
         "analytics.comments.synced",
@@ -120,6 +142,15 @@ def sync_comments(syncer: Syncer, work: Work, tally: Tally) -> None:
         comments=read,
         new=stored,
     )
+
+
+def _mark_seen(session: Any, seen: Sequence[tuple[int, int | None]]) -> None:
+    """Remembers the comment count each read post had, so it is read again only when it moves."""
+    for row_id, count in seen:
+        if count is not None:
+            session.execute(
+                update(RemotePost).where(RemotePost.id == row_id).values(comments_seen=count)
+            )
 
 
 def _read(ref: AccountRef, ids: list[str]) -> Callable[[SocialProvider, TokenSet], PostComments]:

@@ -52,6 +52,9 @@ class RemotePost(TimestampMixin, Base):
     next_sync_at: Mapped[datetime | None] = mapped_column(default=None)
     # The platform no longer answers for it (deleted there): the reason, and no more reads.
     gone_reason: Mapped[str | None] = mapped_column(Text, default=None)
+    # The platform's comment count when this post's comments were last read: read again only
+    # when it moves (the account's own replies, never stored, do not keep it due forever).
+    comments_seen: Mapped[int | None] = mapped_column(Integer, default=None)
     last_error: Mapped[str | None] = mapped_column(Text, default=None)
 
 

@@ -149,6 +149,9 @@ class Descriptor:
     # one read takes (1 where the platform answers one post's comments per request).
     comments_endpoint: str = ""
     comments_batch: int = 1
+    # How far back the comment read reaches (None: any post). X's recent search covers the last
+    # seven days, so reading an older post's replies would cost a request and find nothing.
+    comments_window: timedelta | None = None
     # Account kinds whose reads cost more per post (LinkedIn members: a request per post and
     # metric) read in smaller batches, so a rate limit mid-batch loses little.
     metrics_batch_by_kind: Mapping[AccountKind, int] = field(default_factory=dict)

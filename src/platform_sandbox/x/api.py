@@ -265,6 +265,8 @@ def search_recent(
         fans: dict[str, XUser] = {}
         if conversation:
             tweets, fans = _simulated_replies(ctx, session, conversation.group(1))
+            # Recent search covers the last seven days, replies as much as anything else.
+            tweets = [t for t in tweets if t.created_at >= now - RECENT_SEARCH_WINDOW]
         else:
             stmt = select(XTweet).where(XTweet.created_at >= now - RECENT_SEARCH_WINDOW)
             author = re.fullmatch(r"\s*from:(\w+)\s*", query)

@@ -23,6 +23,7 @@ from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 from growth_manager.analytics.sync import Syncer
 from growth_manager.db import Database
 from growth_manager.insights import posts as insight_posts
+from growth_manager.kit.clock import utcnow
 from growth_manager.models.accounts import SocialAccount
 from growth_manager.models.analytics import RemotePost, SyncStatus, SyncTrigger
 from growth_manager.models.comments import RemoteComment
@@ -305,20 +306,55 @@ def test_a_spent_comments_budget_stops_the_reads_before_the_platform_refuses(
     assert 1 <= len(read_posts) <= 3
 
 
+def test_a_post_is_read_again_only_when_its_count_moves_and_x_only_within_its_search_window(
+    database: Database, owner: Owner, x_account: int, syncer: Syncer
+) -> None:
+    """The sandbox's X audience replies under posts of all ages, but recent search finds only
+    the last seven days: older posts are not asked about, and a post read once is read again
+    only when its reply count moves, even where the stored replies fall short of it."""
+    import_and_sync(database, owner, syncer, x_account)
+    searched: list[int] = []
+    syncer.keeper.observers.append(
+        lambda _account, states: searched.extend(
+            1 for s in states if s.endpoint == "GET /2/tweets/search/recent"
+        )
+    )
+    week_ago = utcnow() - timedelta(days=7)
+    posts = posts_of(database, x_account)
+    read = {r.remote_post_id for r in stored(database, x_account)}
+    assert read, "the sandbox's audience replied within the week"
+    assert all(posts[row].published_at >= week_ago for row in read)
+    counted = [p for p in posts.values() if isinstance(p.latest.get("comments"), int | float)]
+    assert any(p.latest["comments"] > 0 and p.published_at < week_ago for p in counted)
+    for post in counted:
+        if post.published_at >= week_ago and post.latest["comments"] > 0:
+            assert post.comments_seen == int(post.latest["comments"])
+        elif post.published_at < week_ago:
+            assert post.comments_seen is None
+
+    with database.session() as session:  # as if the account had answered a comment itself
+        row = session.get(RemoteComment, stored(database, x_account)[0].id)
+        assert row is not None
+        session.delete(row)
+    again = new_run(database, owner.business_id, x_account, SyncTrigger.schedule)
+    syncer.sync_account(x_account, again)
+    assert searched == [], "no count moved: nothing read"
+
+
 def test_posts_the_audience_liked_better_get_kinder_comments(
     database: Database,
     owner: Owner,
-    x_account: int,
     meta_accounts: dict[str, int],
     syncer: Syncer,
 ) -> None:
     """The sandbox's audience comments more kindly on posts that land well (its timing and
-    content multipliers, the same that set reach). Measured on the synced posts of three
-    accounts: each account's posts ranked by impressions (or reach) per follower at
+    content multipliers, the same that set reach). Measured on the synced posts of a Page and
+    an Instagram account (whose comments are read for 90 days of posts; X's only for the
+    last 7): each account's posts ranked by impressions (or reach) per follower at
     publication, the better half's comments (pooled) are more positive than the worse half's."""
     better: list[str] = []
     worse: list[str] = []
-    for account_id in (x_account, meta_accounts["facebook"], meta_accounts["instagram"]):
+    for account_id in (meta_accounts["facebook"], meta_accounts["instagram"]):
         import_and_sync(database, owner, syncer, account_id)
         with database.session() as session:
             facts = insight_posts.load(session, owner.business_id, account_ids=[account_id])

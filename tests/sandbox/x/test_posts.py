@@ -4,7 +4,7 @@ client's hook (see openapi.py)."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from platform_sandbox import audience
@@ -303,22 +303,41 @@ def test_search_recent_and_simulated_replies(x: XClient) -> None:
         "/api.x.com/2/tweets/search/recent", params={"query": "zzzz-nothing"}, headers=x.auth()
     ).json()
     assert empty == {"meta": {"result_count": 0}}
-    timeline = _timeline(x, max_results=20, **{"tweet.fields": "public_metrics"}).json()["data"]
-    busy = max(timeline, key=lambda t: t["public_metrics"]["reply_count"])
-    replies = x.http.get(
-        "/api.x.com/2/tweets/search/recent",
-        params={
-            "query": f"conversation_id:{busy['id']}",
-            "max_results": 100,
-            "expansions": "author_id",
-            "tweet.fields": "in_reply_to_user_id,conversation_id,created_at",
-        },
-        headers=x.auth(),
-    ).json()
+    timeline = _timeline(
+        x, max_results=100, **{"tweet.fields": "public_metrics,created_at"}
+    ).json()["data"]
+    now = datetime.fromisoformat(x.http.get("/_sandbox/health").json()["clock"]["now"])
+    week_ago = now - timedelta(days=7)
+
+    def written(tweet: dict[str, Any]) -> datetime:
+        return datetime.fromisoformat(tweet["created_at"].replace("Z", "+00:00"))
+
+    recent = [t for t in timeline if written(t) >= week_ago]
+    busy = max(recent, key=lambda t: t["public_metrics"]["reply_count"])
+
+    def conversation(tweet_id: str) -> dict[str, Any]:
+        answer: dict[str, Any] = x.http.get(
+            "/api.x.com/2/tweets/search/recent",
+            params={
+                "query": f"conversation_id:{tweet_id}",
+                "max_results": 100,
+                "expansions": "author_id",
+                "tweet.fields": "in_reply_to_user_id,conversation_id,created_at",
+            },
+            headers=x.auth(),
+        ).json()
+        return answer
+
+    replies = conversation(busy["id"])
     assert replies["meta"]["result_count"] == min(busy["public_metrics"]["reply_count"], 100) > 0
     assert all(r["in_reply_to_user_id"] == BAKERY_ID for r in replies["data"])
     assert all(r["text"].startswith("@cornerbakery ") for r in replies["data"])
     assert len(replies["includes"]["users"]) >= 1
+    # Recent search covers seven days: an older post's replies are not found by it.
+    old = next(
+        t for t in timeline if written(t) < week_ago and t["public_metrics"]["reply_count"] > 0
+    )
+    assert conversation(old["id"])["meta"]["result_count"] == 0
     # Repliers are not sign-in accounts.
     assert len(x.http.get("/_sandbox/accounts", params={"platform": "x"}).json()["accounts"]) == 2
 

@@ -50,6 +50,8 @@ DESCRIPTOR = Descriptor(
     metrics_batch=100,
     metrics_endpoint="GET /2/tweets",
     comments_endpoint="GET /2/tweets/search/recent",
+    # Replies are found by searching the conversation; recent search covers the last 7 days.
+    comments_window=timedelta(days=7),
     # X keeps no history of followers: it builds up from the values each sync reads.
     keeps_account_history=False,
     # Any public account: GET /2/users/by/username/{username} with public_metrics, then its
