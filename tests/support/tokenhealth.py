@@ -3,6 +3,7 @@ sandbox, read what the product stored, and drive the sandbox's control plane."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -74,7 +75,14 @@ def connect_x(gm: TestClient, owner: Owner, database: Database) -> int:
     assert response.status_code == 303, response.text
     assert response.headers["location"] == f"/businesses/{owner.business_id}/connections"
     with database.session() as session:
-        return session.scalars(select(SocialAccount.id).where(SocialAccount.platform == "x")).one()
+        found = session.scalars(
+            select(SocialAccount.id).where(SocialAccount.platform == "x")
+        ).one_or_none()
+    if found is None:  # the callback comes back to the same page when it fails: say why
+        page = gm.get(response.headers["location"]).text
+        said = re.findall(r'class="alert[^"]*"[^>]*>(.*?)</', page, flags=re.S)
+        raise AssertionError(f"no X account after the callback; the page said {said}")
+    return found
 
 
 def connect_linkedin(gm: TestClient, owner: Owner, database: Database, kind: str = "member") -> int:
